@@ -1,0 +1,325 @@
+/*
+ * addr: parse CIDR blocks and decide whether an address may be connected
+ * to.  The built-in non-public ranges follow the IANA special-purpose
+ * address registries (RFC 6890 and its updates).
+ */
+#include "addr.h"
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define V4(a, b, c, d, len)	{ AF_INET, { a, b, c, d }, len }
+#define V6(a, b, c, d, len)	{ AF_INET6, { a, b, c, d }, len }
+
+/* Refused unless [network] allow contains the address. */
+static const struct cidr nonpublic_v4[] = {
+	V4(0, 0, 0, 0, 8),		/* "this network", RFC 791, RFC 1122 */
+	V4(10, 0, 0, 0, 8),		/* private, RFC 1918 */
+	V4(100, 64, 0, 0, 10),		/* shared address space (CGN), RFC 6598 */
+	V4(127, 0, 0, 0, 8),		/* loopback, RFC 1122 */
+	V4(169, 254, 0, 0, 16),		/* link-local, cloud metadata, RFC 3927 */
+	V4(172, 16, 0, 0, 12),		/* private, RFC 1918 */
+	V4(192, 0, 0, 0, 24),		/* IETF protocol assignments, RFC 6890 */
+	V4(192, 0, 2, 0, 24),		/* documentation TEST-NET-1, RFC 5737 */
+	V4(192, 88, 99, 0, 24),		/* 6to4 relay anycast, RFC 7526 */
+	V4(192, 168, 0, 0, 16),		/* private, RFC 1918 */
+	V4(198, 18, 0, 0, 15),		/* benchmarking, RFC 2544 */
+	V4(198, 51, 100, 0, 24),	/* documentation TEST-NET-2, RFC 5737 */
+	V4(203, 0, 113, 0, 24),		/* documentation TEST-NET-3, RFC 5737 */
+	V4(224, 0, 0, 0, 4),		/* multicast, RFC 5771 */
+	V4(240, 0, 0, 0, 4),		/* reserved, RFC 1112; broadcast, RFC 919 */
+};
+
+static const struct cidr nonpublic_v6[] = {
+	V6(0, 0, 0, 0, 128),		/* unspecified ::, RFC 4291 */
+	{ AF_INET6, { [15] = 1 }, 128 },	/* loopback ::1, RFC 4291 */
+	V6(0x01, 0x00, 0, 0, 64),	/* discard-only 100::/64, RFC 6666 */
+	V6(0x20, 0x01, 0, 0, 23),	/* IETF protocol assignments, RFC 2928,
+					 * RFC 6890 (Teredo, ORCHID, ...) */
+	V6(0x20, 0x01, 0x0d, 0xb8, 32),	/* documentation, RFC 3849 */
+	V6(0xfc, 0x00, 0, 0, 7),	/* unique local, RFC 4193 */
+	V6(0xfe, 0x80, 0, 0, 10),	/* link-local, RFC 4291 */
+	V6(0xfe, 0xc0, 0, 0, 10),	/* site-local (deprecated), RFC 3879 */
+	V6(0xff, 0x00, 0, 0, 8),	/* multicast, RFC 4291 */
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * IPv6 forms carrying an IPv4 address: which leading bits identify the
+ * form, and where the IPv4 address sits.
+ */
+struct embedding {
+	struct cidr	prefix;
+	size_t		v4off;
+};
+
+static const struct embedding embeddings[] = {
+	/* IPv4-mapped ::ffff:0:0/96, RFC 4291 */
+	{ { AF_INET6, { [10] = 0xff, [11] = 0xff }, 96 }, 12 },
+	/* IPv4-compatible ::/96 (deprecated), RFC 4291 */
+	{ V6(0, 0, 0, 0, 96), 12 },
+	/* IPv4-translated ::ffff:0:0:0/96, RFC 2765 */
+	{ { AF_INET6, { [8] = 0xff, [9] = 0xff }, 96 }, 12 },
+	/* NAT64 well-known prefix 64:ff9b::/96, RFC 6052 */
+	{ V6(0x00, 0x64, 0xff, 0x9b, 96), 12 },
+	/* NAT64 local-use 64:ff9b:1::/48, RFC 8215; IPv4 in the last 32 bits */
+	{ { AF_INET6, { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 }, 12 },
+	/* 6to4 2002::/16, RFC 3056; IPv4 in bits 16..47 */
+	{ V6(0x20, 0x02, 0, 0, 16), 2 },
+};
+
+static int
+family_bits(int family)
+{
+	if (family == AF_INET)
+		return 32;
+	if (family == AF_INET6)
+		return 128;
+	return -1;
+}
+
+/* Do the first `bits` bits of a and b agree? */
+static bool
+prefix_equal(const unsigned char *a, const unsigned char *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	unsigned char mask;
+
+	if (memcmp(a, b, whole) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (unsigned char)(0xff << (8 - rest));
+	return (a[whole] & mask) == (b[whole] & mask);
+}
+
+/* Are all bits from `bits` on zero? */
+static bool
+host_bits_zero(const unsigned char *a, unsigned bits, unsigned total)
+{
+	unsigned i;
+
+	for (i = bits; i < total; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* "0".."128": decimal, no sign, no leading zero. */
+static int
+parse_prefix(const char *s, unsigned max, unsigned *out)
+{
+	unsigned n = 0;
+	size_t i;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 3)
+			return -1;
+		n = n * 10 + (unsigned)(s[i] - '0');
+	}
+	if (n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int
+cidr_parse(const char *s, struct cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct cidr c;
+	const char *slash;
+	size_t len;
+	int bits;
+
+	if (s == NULL)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+
+	c.family = memchr(buf, ':', len) != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(c.family, buf, c.addr) != 1)
+		return -1;
+	bits = family_bits(c.family);
+	if (slash == NULL)
+		c.prefix = (unsigned)bits;
+	else if (parse_prefix(slash + 1, (unsigned)bits, &c.prefix) == -1)
+		return -1;
+	if (!host_bits_zero(c.addr, c.prefix, (unsigned)bits))
+		return -1;
+	*out = c;
+	return 0;
+}
+
+int
+cidr_list_add(struct cidr_list *l, const char *s)
+{
+	struct cidr c, *v;
+
+	if (cidr_parse(s, &c) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (l->n >= SIZE_MAX / sizeof(*v) - 1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	v[l->n++] = c;
+	l->v = v;
+	return 0;
+}
+
+void
+cidr_list_free(struct cidr_list *l)
+{
+	if (l == NULL)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+cidr_contains(const struct cidr *c, int family, const unsigned char *addr)
+{
+	int bits = family_bits(family);
+
+	if (c->family != family || bits < 0 || c->prefix > (unsigned)bits)
+		return 0;
+	return prefix_equal(c->addr, addr, c->prefix);
+}
+
+static bool
+list_contains(const struct cidr *v, size_t n, int family,
+    const unsigned char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_contains(&v[i], family, addr))
+			return true;
+	return false;
+}
+
+static bool
+user_list_contains(const struct cidr_list *l, int family,
+    const unsigned char *addr)
+{
+	return l != NULL && list_contains(l->v, l->n, family, addr);
+}
+
+/* The policy for one address, ignoring any IPv4 embedded in it. */
+static enum addr_verdict
+judge(int family, const unsigned char *addr, const struct cidr_list *allow,
+    const struct cidr_list *deny)
+{
+	bool nonpublic;
+
+	if (user_list_contains(deny, family, addr))
+		return ADDR_DENYLIST;
+	if (family == AF_INET)
+		nonpublic = list_contains(nonpublic_v4, NELEM(nonpublic_v4),
+		    family, addr);
+	else
+		nonpublic = list_contains(nonpublic_v6, NELEM(nonpublic_v6),
+		    family, addr);
+	if (nonpublic && !user_list_contains(allow, family, addr))
+		return ADDR_NONPUBLIC;
+	return ADDR_OK;
+}
+
+/* Copy the IPv4 address embedded in a6, if any, to v4. */
+static bool
+embedded_v4(const unsigned char *a6, unsigned char *v4)
+{
+	static const unsigned char loopback[16] = { [15] = 1 };
+	static const unsigned char unspec[16];
+	size_t i;
+
+	/* :: and ::1 are plain IPv6, refused by nonpublic_v6 */
+	if (memcmp(a6, unspec, 16) == 0 || memcmp(a6, loopback, 16) == 0)
+		return false;
+	for (i = 0; i < NELEM(embeddings); i++) {
+		if (cidr_contains(&embeddings[i].prefix, AF_INET6, a6)) {
+			memcpy(v4, a6 + embeddings[i].v4off, 4);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The more specific refusal wins: deny, then non-public. */
+static enum addr_verdict
+worse(enum addr_verdict a, enum addr_verdict b)
+{
+	if (a == ADDR_DENYLIST || b == ADDR_DENYLIST)
+		return ADDR_DENYLIST;
+	if (a == ADDR_NONPUBLIC || b == ADDR_NONPUBLIC)
+		return ADDR_NONPUBLIC;
+	return ADDR_OK;
+}
+
+enum addr_verdict
+addr_check_raw(int family, const unsigned char *addr,
+    const struct cidr_list *allow, const struct cidr_list *deny)
+{
+	unsigned char v4[4];
+	enum addr_verdict v;
+
+	if (addr == NULL || family_bits(family) < 0)
+		return ADDR_BADFAMILY;
+	v = judge(family, addr, allow, deny);
+	if (family == AF_INET6 && embedded_v4(addr, v4))
+		v = worse(v, judge(AF_INET, v4, allow, deny));
+	return v;
+}
+
+enum addr_verdict
+addr_check(const struct sockaddr *sa, const struct cidr_list *allow,
+    const struct cidr_list *deny)
+{
+	const unsigned char *p = (const unsigned char *)sa;
+
+	if (sa == NULL)
+		return ADDR_BADFAMILY;
+	if (sa->sa_family == AF_INET)
+		return addr_check_raw(AF_INET,
+		    p + offsetof(struct sockaddr_in, sin_addr), allow, deny);
+	if (sa->sa_family == AF_INET6)
+		return addr_check_raw(AF_INET6,
+		    p + offsetof(struct sockaddr_in6, sin6_addr), allow, deny);
+	return ADDR_BADFAMILY;
+}
+
+const char *
+addr_verdict_str(enum addr_verdict v)
+{
+	switch (v) {
+	case ADDR_OK:
+		return "ok";
+	case ADDR_NONPUBLIC:
+		return "non-public address";
+	case ADDR_DENYLIST:
+		return "denied by [network] deny";
+	case ADDR_BADFAMILY:
+		return "unsupported address family";
+	}
+	return "unknown verdict";
+}
