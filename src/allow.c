@@ -1,0 +1,236 @@
+/*
+ * allow: compile and match allowlist patterns.
+ *
+ * Pattern syntax: scheme://host[:port][/path].  host and path are globs
+ * ('*' = any run of characters).  No port means the scheme's default port
+ * only; ":*" means any port.  No path, or "/", means every path.  Host and
+ * path are matched separately, so a host glob can never reach into the
+ * path or the query.
+ */
+#include <config.h>
+
+#include "allow.h"
+#include "glob.h"
+#include "target.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void
+pattern_free(struct allow_pattern *p)
+{
+	free(p->scheme);
+	free(p->host);
+	free(p->path);
+}
+
+void
+allowlist_free(struct allowlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		pattern_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static bool
+host_glob_char(unsigned char c, bool bracketed)
+{
+	if (isalnum(c) || c == '*')
+		return true;
+	if (bracketed)
+		return c == ':' || c == '.';
+	return c == '-' || c == '.' || c == '_';
+}
+
+/* Split "host[:port]" (host may be "[v6]") into p->host and p->port. */
+static int
+parse_authority(struct allow_pattern *p, const char *a, size_t len,
+    const char **why)
+{
+	const char *port = NULL, *hend;
+	bool br = len > 0 && a[0] == '[';
+	size_t i, hlen;
+	long n;
+
+	if (br) {
+		hend = memchr(a, ']', len);
+		if (hend == NULL) {
+			*why = "unterminated '[' in pattern host";
+			return -1;
+		}
+		hend++;
+		if (hend < a + len && *hend != ':') {
+			*why = "junk after ']' in pattern host";
+			return -1;
+		}
+	} else {
+		hend = memchr(a, ':', len);
+		if (hend == NULL)
+			hend = a + len;
+	}
+	if (hend < a + len)
+		port = hend + 1;
+	hlen = (size_t)(hend - a);
+	if (hlen > 1 && a[hlen - 1] == '.')
+		hlen--;
+	if (hlen == 0 || (br && hlen <= 2)) {
+		*why = "pattern has no host";
+		return -1;
+	}
+	for (i = br ? 1 : 0; i < (br ? hlen - 1 : hlen); i++) {
+		if (!host_glob_char((unsigned char)a[i], br)) {
+			*why = "invalid character in pattern host";
+			return -1;
+		}
+	}
+	if ((p->host = strndup(a, hlen)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (i = 0; i < hlen; i++)
+		p->host[i] = (char)tolower((unsigned char)p->host[i]);
+
+	p->port = scheme_default_port(p->scheme);
+	if (port == NULL)
+		return 0;
+	if (port == a + len) {
+		*why = "empty port in pattern";
+		return -1;
+	}
+	if ((size_t)(a + len - port) == 1 && *port == '*') {
+		p->port = ALLOW_ANY_PORT;
+		return 0;
+	}
+	for (n = 0; port < a + len; port++) {
+		if (!isdigit((unsigned char)*port) || (n = n * 10 + (*port - '0')) > 65535) {
+			*why = "invalid port in pattern";
+			return -1;
+		}
+	}
+	if (n == 0) {
+		*why = "invalid port in pattern";
+		return -1;
+	}
+	p->port = n;
+	return 0;
+}
+
+static int
+parse_pattern(struct allow_pattern *p, const char *s, const char **why)
+{
+	const char *sep, *auth, *path;
+	size_t i;
+
+	if (strpbrk(s, "?#@\\") != NULL) {
+		*why = "pattern must not contain a query, fragment, userinfo or backslash";
+		return -1;
+	}
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) {
+			*why = "pattern contains whitespace, control or non-ASCII bytes";
+			return -1;
+		}
+	}
+	if ((sep = strstr(s, "://")) == NULL) {
+		*why = "pattern must start with http:// or https://";
+		return -1;
+	}
+	if ((p->scheme = strndup(s, (size_t)(sep - s))) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	for (i = 0; p->scheme[i] != '\0'; i++)
+		p->scheme[i] = (char)tolower((unsigned char)p->scheme[i]);
+	if (scheme_default_port(p->scheme) == -1) {
+		*why = "pattern must start with http:// or https://";
+		return -1;
+	}
+	auth = sep + 3;
+	path = strchr(auth, '/');
+	if (path == NULL)
+		path = auth + strlen(auth);
+	if (parse_authority(p, auth, (size_t)(path - auth), why) == -1)
+		return -1;
+	if (path[0] == '\0' || strcmp(path, "/") == 0)
+		return 0;
+	if ((p->path = strdup(path)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+int
+allowlist_add(struct allowlist *l, const char *pattern, const char **why)
+{
+	struct allow_pattern p, *nv;
+
+	memset(&p, 0, sizeof(p));
+	if (parse_pattern(&p, pattern, why) == -1) {
+		pattern_free(&p);
+		return -1;
+	}
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		pattern_free(&p);
+		*why = "out of memory";
+		return -1;
+	}
+	l->v = nv;
+	l->v[l->n++] = p;
+	return 0;
+}
+
+/*
+ * A path restriction must hold for what the upstream will see.  Encoded
+ * dots, slashes and backslashes may be decoded by the upstream into
+ * different segments than the glob saw, and path parameters (";") are
+ * read by some servers as segment boundaries, so such paths never match
+ * a path-restricted pattern.
+ */
+static bool
+path_is_plain(const char *path)
+{
+	const char *p;
+
+	for (p = path; (p = strchr(p, '%')) != NULL; p++) {
+		if (strncasecmp(p, "%2e", 3) == 0 || strncasecmp(p, "%2f", 3) == 0 ||
+		    strncasecmp(p, "%5c", 3) == 0 || strncmp(p, "%25", 3) == 0 ||
+		    strncasecmp(p, "%3b", 3) == 0)
+			return false;
+	}
+	/* ';' starts path parameters: some servers read "/a/..;/b" as /b */
+	return strpbrk(path, "\\;") == NULL;
+}
+
+static bool
+pattern_match(const struct allow_pattern *p, const char *scheme,
+    const char *host, long port, const char *path)
+{
+	if (strcmp(p->scheme, scheme) != 0)
+		return false;
+	if (p->port != ALLOW_ANY_PORT && p->port != port)
+		return false;
+	if (!glob_match(p->host, host, true))
+		return false;
+	if (p->path == NULL)
+		return true;
+	return path_is_plain(path) && glob_match(p->path, path, false);
+}
+
+bool
+allowlist_match(const struct allowlist *l, const char *scheme,
+    const char *host, long port, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (pattern_match(&l->v[i], scheme, host, port, path))
+			return true;
+	return false;
+}

@@ -1,0 +1,179 @@
+/*
+ * target: parse and vet a target URL with libcurl's URL API.  Refuses
+ * what a careful proxy must not guess about: other schemes, userinfo,
+ * zone ids, control bytes, whitespace, backslashes and non-ASCII hosts.
+ */
+#include <config.h>
+
+#include "target.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+long
+scheme_default_port(const char *scheme)
+{
+	if (strcmp(scheme, "http") == 0)
+		return 80;
+	if (strcmp(scheme, "https") == 0)
+		return 443;
+	return -1;
+}
+
+static void
+clear_derived(struct target *t)
+{
+	curl_free(t->scheme);
+	curl_free(t->host);
+	curl_free(t->path);
+	t->scheme = t->host = t->path = NULL;
+	t->port = 0;
+}
+
+void
+target_free(struct target *t)
+{
+	clear_derived(t);
+	curl_url_cleanup(t->url);
+	t->url = NULL;
+}
+
+/* Only printable ASCII other than space and backslash. */
+static bool
+plain_bytes(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= 0x20 || c >= 0x7f || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static bool
+has_part(CURLU *u, CURLUPart part)
+{
+	char *v = NULL;
+	CURLUcode rc = curl_url_get(u, part, &v, 0);
+
+	curl_free(v);
+	return rc == CURLUE_OK;
+}
+
+static bool
+valid_host(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n == 0 || n > 253 + 2)
+		return false;
+	if (h[0] == '[')
+		return h[n - 1] == ']' && strchr(h, '%') == NULL;
+	/* no empty label: ".example.com" must not pass for "*.example.com" */
+	if (h[0] == '.' || h[n - 1] == '.' || strstr(h, "..") != NULL)
+		return false;
+	for (; *h != '\0'; h++) {
+		unsigned char c = (unsigned char)*h;
+
+		if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+			return false;
+	}
+	return true;
+}
+
+int
+target_describe(struct target *t, const char **why)
+{
+	char *port = NULL, *h;
+	size_t n;
+
+	clear_derived(t);
+	if (curl_url_get(t->url, CURLUPART_SCHEME, &t->scheme, 0) != CURLUE_OK) {
+		*why = "target has no scheme";
+		return -1;
+	}
+	for (h = t->scheme; *h != '\0'; h++)
+		*h = (char)tolower((unsigned char)*h);
+	if (scheme_default_port(t->scheme) == -1) {
+		*why = "target scheme must be http or https";
+		return -1;
+	}
+	if (has_part(t->url, CURLUPART_USER) ||
+	    has_part(t->url, CURLUPART_PASSWORD) ||
+	    has_part(t->url, CURLUPART_OPTIONS)) {
+		*why = "target must not carry credentials";
+		return -1;
+	}
+	if (has_part(t->url, CURLUPART_ZONEID)) {
+		*why = "target must not carry an IPv6 zone id";
+		return -1;
+	}
+	if (curl_url_get(t->url, CURLUPART_HOST, &t->host, 0) != CURLUE_OK ||
+	    t->host[0] == '\0') {
+		*why = "target has no host";
+		return -1;
+	}
+	for (h = t->host; *h != '\0'; h++)
+		*h = (char)tolower((unsigned char)*h);
+	n = strlen(t->host);
+	if (n > 1 && t->host[n - 1] == '.')
+		t->host[n - 1] = '\0';
+	if (!valid_host(t->host)) {
+		*why = "target host is not a plain DNS name or IP address";
+		return -1;
+	}
+	if (curl_url_get(t->url, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK) {
+		*why = "target port is invalid";
+		return -1;
+	}
+	t->port = strtol(port, NULL, 10);
+	curl_free(port);
+	if (t->port < 1 || t->port > 65535) {
+		*why = "target port is invalid";
+		return -1;
+	}
+	if (curl_url_get(t->url, CURLUPART_PATH, &t->path, 0) != CURLUE_OK) {
+		*why = "target path is invalid";
+		return -1;
+	}
+	/* a fragment is never sent; drop it so nothing downstream sees it */
+	curl_url_set(t->url, CURLUPART_FRAGMENT, NULL, 0);
+	return 0;
+}
+
+int
+target_parse(const char *raw, struct target *t, const char **why)
+{
+	memset(t, 0, sizeof(*t));
+	if (raw == NULL || raw[0] == '\0') {
+		*why = "missing Proxy-To header";
+		return -1;
+	}
+	if (strlen(raw) > TARGET_MAX) {
+		*why = "target URL too long";
+		return -1;
+	}
+	if (!plain_bytes(raw)) {
+		*why = "target URL contains whitespace, control, backslash or non-ASCII bytes";
+		return -1;
+	}
+	if ((t->url = curl_url()) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	/* no scheme guessing: "example.com/x" is an error, not http */
+	if (curl_url_set(t->url, CURLUPART_URL, raw, 0) != CURLUE_OK) {
+		*why = "target URL does not parse";
+		goto fail;
+	}
+	if (target_describe(t, why) == -1)
+		goto fail;
+	return 0;
+fail:
+	target_free(t);
+	return -1;
+}

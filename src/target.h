@@ -1,0 +1,32 @@
+/*
+ * target: turn the client's Proxy-To value into a parsed URL.  The CURLU
+ * built here is the very handle the transfer uses, so the allowlist and
+ * the fetch can never disagree.  Pure: parses, never resolves or connects.
+ */
+#ifndef EXTPROXY_TARGET_H
+#define EXTPROXY_TARGET_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#define TARGET_MAX	8192	/* longest accepted target URL */
+
+struct target {
+	CURLU	*url;
+	char	*scheme;	/* "http" or "https" */
+	char	*host;		/* lower case; IPv6 in brackets; no trailing dot */
+	long	 port;		/* explicit or the scheme's default */
+	char	*path;		/* as it will be sent, starting with '/' */
+};
+
+/*
+ * Parse and vet `raw`.  Returns 0, or -1 with *why set to a short static
+ * reason that never quotes the input.
+ */
+int	target_parse(const char *raw, struct target *t, const char **why);
+/* Fill the derived fields of t from t->url (after a redirect, say). */
+int	target_describe(struct target *t, const char **why);
+void	target_free(struct target *t);
+long	scheme_default_port(const char *scheme);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * units: parse the value syntaxes of extproxy.ini.  Every parser is
+ * strict: trailing junk, signs, overflow and empty strings are errors.
+ */
+#include <config.h>
+
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Leading unsigned decimal; *end is set past the digits. */
+static int
+parse_digits(const char *s, const char **end, uint64_t *v)
+{
+	uint64_t n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*s - '0');
+	}
+	*end = s;
+	*v = n;
+	return 0;
+}
+
+int
+parse_duration(const char *s, long *ms)
+{
+	const char *u;
+	uint64_t n, mult;
+
+	if (parse_digits(s, &u, &n) == -1)
+		return -1;
+	if (*u == '\0' || strcmp(u, "s") == 0)
+		mult = 1000;
+	else if (strcmp(u, "ms") == 0)
+		mult = 1;
+	else if (strcmp(u, "m") == 0)
+		mult = 60 * 1000;
+	else
+		return -1;
+	/* a week is more than any timeout needs and fits every long */
+	if (n > (uint64_t)7 * 24 * 3600 * 1000 / mult)
+		return -1;
+	*ms = (long)(n * mult);
+	return 0;
+}
+
+int
+parse_size(const char *s, int64_t *bytes)
+{
+	const char *u;
+	uint64_t n, mult;
+
+	if (parse_digits(s, &u, &n) == -1)
+		return -1;
+	switch (*u) {
+	case '\0':
+		mult = 1;
+		break;
+	case 'k':
+	case 'K':
+		mult = 1024;
+		break;
+	case 'M':
+		mult = 1024 * 1024;
+		break;
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		return -1;
+	}
+	if (*u != '\0' && u[1] != '\0')
+		return -1;
+	if (n > (uint64_t)INT64_MAX / mult)
+		return -1;
+	*bytes = (int64_t)(n * mult);
+	return 0;
+}
+
+int
+parse_bool(const char *s, bool *b)
+{
+	static const char *yes[] = { "true", "yes", "on", "1" };
+	static const char *no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*b = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*b = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+parse_int(const char *s, long min, long max, long *out)
+{
+	const char *end;
+	uint64_t n;
+
+	if (parse_digits(s, &end, &n) == -1 || *end != '\0')
+		return -1;
+	if (n > (uint64_t)max || (long)n < min)
+		return -1;
+	*out = (long)n;
+	return 0;
+}
+
+static int
+is_sep(char c)
+{
+	return c == ',' || isspace((unsigned char)c);
+}
+
+int
+strlist_split(const char *s, struct strlist *out)
+{
+	const char *p, *start;
+	char **nv;
+
+	out->v = NULL;
+	out->n = 0;
+	for (p = s; *p != '\0';) {
+		while (*p != '\0' && is_sep(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && !is_sep(*p))
+			p++;
+		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+		if (nv == NULL)
+			goto fail;
+		out->v = nv;
+		if ((out->v[out->n] = strndup(start, (size_t)(p - start))) == NULL)
+			goto fail;
+		out->n++;
+	}
+	return 0;
+fail:
+	strlist_free(out);
+	return -1;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
