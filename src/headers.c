@@ -1,0 +1,244 @@
+/*
+ * headers: request header rebuilding and response header filtering.
+ */
+#include <config.h>
+
+#include "headers.h"
+#include "request.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const no_cache_headers[] = {
+	"Cache-Control: no-cache, private, max-age=0",
+	"Expires: Thu, 01 Jan 1970 00:00:00 GMT",
+	"Pragma: no-cache",
+	"X-Accel-Expires: 0",
+	NULL
+};
+
+/* RFC 9110 7.6.1 hop-by-hop headers, plus the legacy Proxy-Connection. */
+static const char *const hop_by_hop[] = {
+	"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
+	"Transfer-Encoding", "Upgrade", NULL
+};
+
+/* Request headers that extproxy itself consumes or that curl sets. */
+static const char *const request_never[] = {
+	"Proxy-To", "Forward-To", "Host", "Proxy", "Proxy-Authorization",
+	"Content-Length", "Content-Type", "Expect", "HTTP2-Settings", NULL
+};
+
+/* Response headers a web server may obey as instructions (CGI, X-*). */
+static const char *const response_never[] = {
+	"Status", "X-Sendfile*", "X-Accel-*", "X-Lighttpd-*", "X-LIGHTTPD-send-file", "Proxy-Authenticate",
+	NULL
+};
+
+/* Cache headers replaced by ours when no_cache is on. */
+static const char *const cache_headers[] = {
+	"Cache-Control", "Expires", "Pragma", "X-Accel-Expires", NULL
+};
+
+static bool
+name_matches(const char *name, size_t len, const char *pat)
+{
+	size_t plen = strlen(pat);
+
+	if (plen > 0 && pat[plen - 1] == '*')
+		return len >= plen - 1 && strncasecmp(name, pat, plen - 1) == 0;
+	return len == plen && strncasecmp(name, pat, len) == 0;
+}
+
+static bool
+in_table(const char *name, size_t len, const char *const *t)
+{
+	for (; *t != NULL; t++)
+		if (name_matches(name, len, *t))
+			return true;
+	return false;
+}
+
+bool
+header_listed(const char *name, size_t len, const struct strlist *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return false;
+	for (i = 0; i < l->n; i++)
+		if (name_matches(name, len, l->v[i]))
+			return true;
+	return false;
+}
+
+/* Is `name` one of the comma-separated tokens of a Connection value? */
+static bool
+connection_names(const char *conn, const char *name, size_t len)
+{
+	const char *p = conn, *start;
+
+	while (conn != NULL && *p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		if ((size_t)(p - start) == len && len > 0 &&
+		    strncasecmp(start, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+value_is_clean(const char *v)
+{
+	for (; *v != '\0'; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* "HTTP_X_FOO_BAR=v" -> "X-Foo-Bar" into buf; -1 if not a usable name. */
+static int
+param_to_name(const char *param, char *buf, size_t size)
+{
+	const char *p = param + 5;	/* after "HTTP_" */
+	size_t i = 0;
+	bool word_start = true;
+
+	for (; *p != '=' && *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (i + 1 >= size)
+			return -1;
+		if (c == '_') {
+			if (word_start)
+				return -1;	/* empty word: "__" or leading "_" */
+			buf[i++] = '-';
+			word_start = true;
+		} else if (isupper(c) || isdigit(c)) {
+			buf[i++] = word_start ? (char)c : (char)tolower(c);
+			word_start = false;
+		} else
+			return -1;
+	}
+	if (*p != '=' || i == 0 || buf[0] == '-' || buf[i - 1] == '-')
+		return -1;
+	buf[i] = '\0';
+	return 0;
+}
+
+int
+request_headers(char *const *envp, const struct strlist *strip,
+    int (*emit)(void *, const char *), void *arg, const char **why)
+{
+	const char *conn = param_get(envp, "HTTP_CONNECTION");
+	const char *value;
+	char name[256], line[16384];
+	size_t len;
+	int n;
+
+	for (; *envp != NULL; envp++) {
+		if (strncmp(*envp, "CONTENT_TYPE=", 13) == 0)
+			strcpy(name, "Content-Type");	/* CGI passes it bare */
+		else if (strncmp(*envp, "HTTP_", 5) != 0 ||
+		    param_to_name(*envp, name, sizeof(name)) == -1)
+			continue;	/* not a header a client could send */
+		else {
+			len = strlen(name);
+			if (in_table(name, len, hop_by_hop) ||
+			    in_table(name, len, request_never) ||
+			    connection_names(conn, name, len) ||
+			    header_listed(name, len, strip))
+				continue;
+		}
+		value = strchr(*envp, '=') + 1;
+		if (!value_is_clean(value)) {
+			*why = "a request header value contains a control character";
+			return -1;
+		}
+		while (*value == ' ' || *value == '\t')
+			value++;
+		if (*value == '\0' && strcmp(name, "Content-Type") == 0)
+			continue;
+		if (*value == '\0')
+			n = snprintf(line, sizeof(line), "%s;", name);
+		else
+			n = snprintf(line, sizeof(line), "%s: %s", name, value);
+		if (n < 0 || (size_t)n >= sizeof(line)) {
+			*why = "a request header is too long";
+			return -1;
+		}
+		if (emit(arg, line) == -1) {
+			*why = "out of memory";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool
+token_char(unsigned char c)
+{
+	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int
+hdr_split(char *line, struct hdr *h)
+{
+	char *colon, *end, *p;
+
+	if (line[0] == ' ' || line[0] == '\t')
+		return -1;		/* obs-fold continuation */
+	end = line + strlen(line);
+	while (end > line && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	if ((colon = strchr(line, ':')) == NULL || colon == line)
+		return -1;
+	for (p = line; p < colon; p++)
+		if (!token_char((unsigned char)*p))
+			return -1;
+	*colon = '\0';
+	p = colon + 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (!value_is_clean(p))
+		return -1;
+	h->name = line;
+	h->value = p;
+	return 0;
+}
+
+bool
+response_header_passes(const struct hdr *h, const struct hdr *all, size_t n,
+    const struct strlist *strip, bool no_cache)
+{
+	size_t i, len = strlen(h->name);
+
+	if (in_table(h->name, len, hop_by_hop) ||
+	    in_table(h->name, len, response_never) ||
+	    header_listed(h->name, len, strip))
+		return false;
+	if (no_cache && in_table(h->name, len, cache_headers))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(all[i].name, "Connection") == 0 &&
+		    connection_names(all[i].value, h->name, len))
+			return false;
+		/* the body is de-chunked: its old length is meaningless */
+		if (strcasecmp(all[i].name, "Transfer-Encoding") == 0 &&
+		    strcasecmp(h->name, "Content-Length") == 0)
+			return false;
+	}
+	return true;
+}

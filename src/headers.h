@@ -1,0 +1,53 @@
+/*
+ * headers: decide which headers cross the proxy, in each direction.
+ * Request headers are rebuilt from FastCGI/CGI params (HTTP_FOO_BAR ->
+ * Foo-Bar); response header lines are parsed and filtered so that nothing
+ * hop-by-hop, stripped, or meant as an instruction to the web server
+ * (Status, X-Sendfile, X-Accel-*, X-Lighttpd-*) gets through.  Pure:
+ * never does I/O, never logs a header value.
+ */
+#ifndef EXTPROXY_HEADERS_H
+#define EXTPROXY_HEADERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "units.h"
+
+#define HDR_MAX_COUNT	256		/* response headers accepted */
+#define HDR_MAX_BYTES	(64 * 1024)	/* total response header bytes */
+
+/* Is name in the list (case-insensitive; "X-Foo-*" matches a prefix)? */
+bool	header_listed(const char *name, size_t len, const struct strlist *l);
+
+/*
+ * Build upstream request header lines ("Name: value", or "Name;" for an
+ * empty value, as curl_slist wants them) from the request params.  emit()
+ * returning -1 aborts.  Returns 0, or -1 with *why set (a forwarded
+ * header value holds a control character, or emit failed).
+ */
+int	request_headers(char *const *envp, const struct strlist *strip,
+	    int (*emit)(void *arg, const char *line), void *arg,
+	    const char **why);
+
+/* One response header, split in place out of a copied line. */
+struct hdr {
+	char	*name;
+	char	*value;
+};
+
+/*
+ * Split "Name: value\r\n" (line is modified).  Returns -1 for a line that
+ * is not a well-formed header: no colon, a bad name, control bytes in the
+ * value, or a continuation (obs-fold) line.
+ */
+int	hdr_split(char *line, struct hdr *h);
+
+/* Should response header h (one of all[0..n)) be relayed to the client? */
+bool	response_header_passes(const struct hdr *h, const struct hdr *all,
+	    size_t n, const struct strlist *strip, bool no_cache);
+
+/* The headers added to every response when [headers] no_cache is on. */
+extern const char *const no_cache_headers[];
+
+#endif

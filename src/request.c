@@ -1,0 +1,93 @@
+/*
+ * request: method, target and body length out of the request params.
+ */
+#include <config.h>
+
+#include "request.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const method_names[] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
+};
+
+const char *
+param_get(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+static int
+parse_length(const char *s, int64_t *out)
+{
+	int64_t n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || n > (INT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+int
+request_parse(char *const *envp, struct request *r, const char **why)
+{
+	const char *m, *cl, *ct;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if ((m = param_get(envp, "REQUEST_METHOD")) == NULL) {
+		*why = "no request method";
+		return 400;
+	}
+	for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
+		if (strcmp(m, method_names[i]) == 0)
+			break;
+	if (i == sizeof(method_names) / sizeof(method_names[0])) {
+		*why = "method not allowed";
+		return 405;
+	}
+	r->method = (enum method)i;
+	r->method_name = method_names[i];
+
+	r->target = param_get(envp, "HTTP_PROXY_TO");
+	if (r->target == NULL || r->target[0] == '\0')
+		r->target = param_get(envp, "HTTP_FORWARD_TO");
+
+	cl = param_get(envp, "CONTENT_LENGTH");
+	if (cl != NULL && cl[0] != '\0' && parse_length(cl, &r->content_length) == -1) {
+		*why = "invalid Content-Length";
+		return 400;
+	}
+	ct = param_get(envp, "CONTENT_TYPE");
+	r->has_content_type = ct != NULL && ct[0] != '\0';
+	switch (r->method) {
+	case METHOD_POST:
+	case METHOD_PUT:
+	case METHOD_PATCH:
+		r->has_body = true;
+		break;
+	case METHOD_DELETE:
+	case METHOD_OPTIONS:
+		r->has_body = r->content_length > 0;
+		break;
+	case METHOD_GET:
+	case METHOD_HEAD:
+		if (r->content_length > 0) {
+			*why = "a GET or HEAD request must not have a body";
+			return 400;
+		}
+		break;
+	}
+	return 0;
+}

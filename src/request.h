@@ -1,0 +1,35 @@
+/*
+ * request: the request model built from FastCGI/CGI params: method,
+ * target header, declared body length.  Pure: validates, never does I/O
+ * and never reads the process environment.
+ */
+#ifndef EXTPROXY_REQUEST_H
+#define EXTPROXY_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum method {
+	METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_PATCH,
+	METHOD_DELETE, METHOD_OPTIONS
+};
+
+#define ALLOWED_METHODS	"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+struct request {
+	enum method	 method;
+	const char	*method_name;
+	const char	*target;	/* Proxy-To, else Forward-To; may be NULL */
+	int64_t		 content_length; /* 0 when absent */
+	bool		 has_body;	/* send a body (and Content-Length) */
+	bool		 has_content_type;
+};
+
+/*
+ * Fill r from params.  Returns 0, or an HTTP status (400, 405) with *why
+ * set to a short static reason.
+ */
+int	request_parse(char *const *envp, struct request *r, const char **why);
+const char *param_get(char *const *envp, const char *name);
+
+#endif
