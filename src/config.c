@@ -1,0 +1,393 @@
+/*
+ * config: read extproxy.ini with iniparser into struct config.
+ *
+ * Every key is described once in the table below, with the default it has
+ * when absent; defaults are parsed by the same code as file values, so the
+ * two can never disagree.  Unknown sections and keys are errors.
+ */
+#include <config.h>
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifdef HAVE_INIPARSER_INIPARSER_H
+#include <iniparser/iniparser.h>
+#else
+#include <iniparser.h>
+#endif
+
+enum kind {
+	K_STRING,	/* char *, NULL when empty */
+	K_WORKERS,	/* long, 1..1024 */
+	K_COUNT,	/* long, 0..100000 */
+	K_DURATION,	/* long ms */
+	K_SIZE,		/* int64_t bytes */
+	K_BOOL,
+	K_LIST,		/* struct strlist */
+	K_ALLOW,	/* struct allowlist */
+	K_CIDRS,	/* struct cidr_list */
+	K_REDIRECT,	/* enum redirect_mode */
+	K_LOGLEVEL,	/* enum log_level */
+};
+
+struct key {
+	const char	*section;
+	const char	*name;
+	enum kind	 kind;
+	size_t		 off;
+	const char	*def;
+};
+
+#define O(f)	offsetof(struct config, f)
+
+static const struct key keys[] = {
+	{ "server", "listen", K_STRING, O(listen), "" },
+	{ "server", "workers", K_WORKERS, O(workers), "4" },
+	{ "allow", "urls", K_ALLOW, O(allow), "" },
+	{ "timeouts", "connect", K_DURATION, O(connect_ms), "10s" },
+	{ "timeouts", "response_header", K_DURATION, O(response_header_ms), "30s" },
+	{ "timeouts", "idle", K_DURATION, O(idle_ms), "60s" },
+	{ "timeouts", "total", K_DURATION, O(total_ms), "0" },
+	{ "limits", "max_request_body", K_SIZE, O(max_request_body), "10M" },
+	{ "limits", "max_response_body", K_SIZE, O(max_response_body), "100M" },
+	{ "redirects", "mode", K_REDIRECT, O(redirect_mode), "passthrough" },
+	{ "redirects", "max", K_COUNT, O(redirect_max), "5" },
+	{ "network", "allow", K_CIDRS, O(net_allow), "" },
+	{ "network", "deny", K_CIDRS, O(net_deny), "" },
+	{ "upstream", "max_connections", K_COUNT, O(max_connections), "64" },
+	{ "upstream", "idle_timeout", K_DURATION, O(pool_idle_ms), "60s" },
+	{ "upstream", "ca_file", K_STRING, O(ca_file), "" },
+	{ "upstream", "verify_tls", K_BOOL, O(verify_tls), "true" },
+	{ "upstream", "proxy", K_STRING, O(proxy), "" },
+	{ "headers", "strip_request", K_LIST, O(strip_request),
+	    "Authorization, Cookie, Proxy-Authorization" },
+	{ "headers", "strip_response", K_LIST, O(strip_response), "Set-Cookie" },
+	{ "headers", "no_cache", K_BOOL, O(no_cache), "true" },
+	{ "log", "level", K_LOGLEVEL, O(log_level), "info" },
+	{ "log", "access", K_BOOL, O(access_log), "true" },
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static int
+add_error(struct config_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, **nv;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return -1;
+	if ((nv = realloc(e->v, (e->n + 1) * sizeof(*nv))) == NULL) {
+		free(msg);
+		return -1;
+	}
+	e->v = nv;
+	e->v[e->n++] = msg;
+	return 0;
+}
+
+void
+config_errors_free(struct config_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
+
+static int
+set_allow(struct allowlist *l, const char *val, const struct key *k,
+    struct config_errors *e)
+{
+	struct strlist words;
+	const char *why;
+	size_t i;
+	int rc = 0;
+
+	if (strlist_split(val, &words) == -1)
+		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
+	for (i = 0; i < words.n; i++) {
+		if (allowlist_add(l, words.v[i], &why) == -1) {
+			/* the pattern is the operator's own text: safe to quote */
+			add_error(e, "[%s] %s: \"%s\": %s", k->section, k->name,
+			    words.v[i], why);
+			rc = -1;
+		}
+	}
+	strlist_free(&words);
+	return rc;
+}
+
+static int
+set_cidrs(struct cidr_list *l, const char *val, const struct key *k,
+    struct config_errors *e)
+{
+	struct strlist words;
+	size_t i;
+	int rc = 0;
+
+	if (strlist_split(val, &words) == -1)
+		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
+	for (i = 0; i < words.n; i++) {
+		if (cidr_list_add(l, words.v[i]) == -1) {
+			add_error(e, "[%s] %s: \"%s\" is not an address or CIDR "
+			    "block (like 10.0.0.0/8 or fd00::/8)", k->section,
+			    k->name, words.v[i]);
+			rc = -1;
+		}
+	}
+	strlist_free(&words);
+	return rc;
+}
+
+static int
+set_enum(int *out, const char *val, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(val, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *const redirect_names[] = { "passthrough", "follow", "block" };
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+/* Parse `val` for key k into c; on error, append a message to e. */
+static int
+set_value(struct config *c, const struct key *k, const char *val,
+    struct config_errors *e)
+{
+	char *field = (char *)c + k->off;
+	const char *what = NULL;
+	long n;
+	int v;
+
+	switch (k->kind) {
+	case K_STRING:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		if (val[0] != '\0' && (*(char **)field = strdup(val)) == NULL)
+			what = "out of memory";
+		break;
+	case K_WORKERS:
+		if (parse_int(val, 1, 1024, &n) == -1)
+			what = "expected a whole number from 1 to 1024";
+		else
+			*(long *)field = n;
+		break;
+	case K_COUNT:
+		if (parse_int(val, 0, 100000, &n) == -1)
+			what = "expected a whole number from 0 to 100000";
+		else
+			*(long *)field = n;
+		break;
+	case K_DURATION:
+		if (parse_duration(val, (long *)field) == -1)
+			what = "expected a duration like 500ms, 10s or 2m "
+			    "(a bare number is seconds, at most a week)";
+		break;
+	case K_SIZE:
+		if (parse_size(val, (int64_t *)field) == -1)
+			what = "expected a size like 512, 64k, 10M or 1G";
+		break;
+	case K_BOOL:
+		if (parse_bool(val, (bool *)field) == -1)
+			what = "expected true or false";
+		break;
+	case K_LIST:
+		strlist_free((struct strlist *)field);
+		if (strlist_split(val, (struct strlist *)field) == -1)
+			what = "out of memory";
+		break;
+	case K_ALLOW:
+		allowlist_free((struct allowlist *)field);
+		return set_allow((struct allowlist *)field, val, k, e);
+	case K_CIDRS:
+		cidr_list_free((struct cidr_list *)field);
+		return set_cidrs((struct cidr_list *)field, val, k, e);
+	case K_REDIRECT:
+		if (set_enum(&v, val, redirect_names, 3) == -1)
+			what = "expected passthrough, follow or block";
+		else
+			*(enum redirect_mode *)field = (enum redirect_mode)v;
+		break;
+	case K_LOGLEVEL:
+		if (set_enum(&v, val, level_names, 4) == -1)
+			what = "expected error, warn, info or debug";
+		else
+			*(enum log_level *)field = (enum log_level)v;
+		break;
+	}
+	if (what == NULL)
+		return 0;
+	add_error(e, "[%s] %s: %s", k->section, k->name, what);
+	return -1;
+}
+
+int
+config_defaults(struct config *c, struct config_errors *e)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (set_value(c, &keys[i], keys[i].def, e) == -1)
+			rc = -1;
+	return rc;
+}
+
+static const struct key *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    (name == NULL || strcmp(keys[i].name, name) == 0))
+			return &keys[i];
+	return NULL;
+}
+
+/* Check one dictionary entry ("section" or "section:key") and apply it. */
+static int
+apply_entry(struct config *c, const char *entry, const char *val,
+    struct config_errors *e)
+{
+	const struct key *k;
+	const char *colon = strchr(entry, ':');
+	char section[64];
+	size_t slen;
+
+	if (colon == NULL) {
+		if (val != NULL)
+			return add_error(e, "%s: key outside of any section",
+			    entry), -1;
+		if (find_key(entry, NULL) == NULL)
+			return add_error(e, "[%s]: unknown section", entry), -1;
+		return 0;
+	}
+	/* no value: a "[server:listen]" section line, not a key */
+	if (val == NULL)
+		return add_error(e, "[%s]: unknown section", entry), -1;
+	slen = (size_t)(colon - entry);
+	if (slen >= sizeof(section) || slen == 0) {
+		return add_error(e, "%s: key outside of any section",
+		    colon + 1), -1;
+	}
+	memcpy(section, entry, slen);
+	section[slen] = '\0';
+	if (find_key(section, NULL) == NULL)
+		return 0;	/* reported once, with the section entry */
+	if ((k = find_key(section, colon + 1)) == NULL)
+		return add_error(e, "[%s] %s: unknown key", section, colon + 1), -1;
+	return set_value(c, k, val, e);
+}
+
+int
+config_from_dict(const struct _dictionary_ *d, struct config *c,
+    struct config_errors *e)
+{
+	ssize_t i;
+	int rc;
+
+	rc = config_defaults(c, e);
+	for (i = 0; i < d->size; i++) {
+		if (d->key[i] == NULL)
+			continue;
+		if (apply_entry(c, d->key[i], d->val[i], e) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* iniparser reports syntax errors through one global callback. */
+static struct config_errors *load_errors;
+
+static int
+collect_ini_error(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *nl;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL || load_errors == NULL) {
+		free(msg);
+		return 0;
+	}
+	/* "iniparser: syntax error in FILE (LINE):\n-> TEXT\n": one line */
+	while ((nl = strchr(msg, '\n')) != NULL)
+		*nl = ' ';
+	add_error(load_errors, "%s", msg);
+	free(msg);
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *c, struct config_errors *e)
+{
+	dictionary *d;
+	FILE *f;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	/* iniparser's own message for a missing file says nothing of why */
+	if ((f = fopen(path, "r")) == NULL) {
+		add_error(e, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	load_errors = e;
+	iniparser_set_error_callback(collect_ini_error);
+	d = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	load_errors = NULL;
+	if (d == NULL) {
+		if (e->n == 0)
+			add_error(e, "cannot parse %s", path);
+		return -1;
+	}
+	rc = config_from_dict(d, c, e);
+	iniparser_freedict(d);
+	if (rc == -1 || e->n > 0) {
+		config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_free(struct config *c)
+{
+	free(c->listen);
+	allowlist_free(&c->allow);
+	cidr_list_free(&c->net_allow);
+	cidr_list_free(&c->net_deny);
+	free(c->ca_file);
+	free(c->proxy);
+	strlist_free(&c->strip_request);
+	strlist_free(&c->strip_response);
+	memset(c, 0, sizeof(*c));
+}

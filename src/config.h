@@ -1,0 +1,72 @@
+/*
+ * config: the settings of extproxy.ini as one plain structure.  Parsing
+ * collects every error (section, key, reason) instead of stopping at the
+ * first; a configuration with any error is never used.  Never reads the
+ * environment.
+ */
+#ifndef EXTPROXY_CONFIG_H
+#define EXTPROXY_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "allow.h"
+#include "units.h"
+
+enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+struct config {
+	/* [server] */
+	char			*listen;	/* NULL: fd 0 or CGI */
+	long			 workers;
+	/* [allow] */
+	struct allowlist	 allow;
+	/* [timeouts], milliseconds; 0 = none */
+	long			 connect_ms;
+	long			 response_header_ms;
+	long			 idle_ms;
+	long			 total_ms;
+	/* [limits] */
+	int64_t			 max_request_body;
+	int64_t			 max_response_body;
+	/* [redirects] */
+	enum redirect_mode	 redirect_mode;
+	long			 redirect_max;
+	/* [network] */
+	struct cidr_list	 net_allow;
+	struct cidr_list	 net_deny;
+	/* [upstream] */
+	long			 max_connections;
+	long			 pool_idle_ms;
+	char			*ca_file;
+	bool			 verify_tls;
+	char			*proxy;
+	/* [headers] */
+	struct strlist		 strip_request;
+	struct strlist		 strip_response;
+	bool			 no_cache;
+	/* [log] */
+	enum log_level		 log_level;
+	bool			 access_log;
+};
+
+/* Every problem found, as "[section] key: reason" lines. */
+struct config_errors {
+	char	**v;
+	size_t	  n;
+};
+
+/* Defaults only (what an empty file gives). 0 or -1 on ENOMEM. */
+int	config_defaults(struct config *c, struct config_errors *e);
+/* Read `path`.  Returns 0, or -1 with e->n > 0. */
+int	config_load(const char *path, struct config *c, struct config_errors *e);
+/* Settings from a loaded iniparser dictionary; pure, for tests too. */
+struct _dictionary_;
+int	config_from_dict(const struct _dictionary_ *d, struct config *c,
+	    struct config_errors *e);
+void	config_free(struct config *c);
+void	config_errors_free(struct config_errors *e);
+
+#endif

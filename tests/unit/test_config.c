@@ -1,0 +1,714 @@
+/*
+ * Unit tests for config.c: extproxy.ini loading, defaults and error
+ * collection.  INI files are written to /tmp (mkstemp) and removed again.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_INIPARSER_INIPARSER_H
+#include <iniparser/iniparser.h>
+#else
+#include <iniparser.h>
+#endif
+
+/* "config.h" alone would find the autoconf header first */
+#include "../../src/config.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- helpers ---- */
+
+/* Write text to a new temporary file; returns its malloc'ed path. */
+static char *
+write_ini(const char *text)
+{
+	char *path = strdup("/tmp/extproxy-test-XXXXXX");
+	size_t len = strlen(text);
+	int fd;
+
+	assert_non_null(path);
+	if ((fd = mkstemp(path)) == -1)
+		fail_msg("mkstemp failed");
+	if (write(fd, text, len) != (ssize_t)len)
+		fail_msg("write to %s failed", path);
+	close(fd);
+	return path;
+}
+
+/* Load text as a config file; returns config_load's result. */
+static int
+load_text(const char *text, struct config *c, struct config_errors *e)
+{
+	char *path = write_ini(text);
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = config_load(path, c, e);
+	unlink(path);
+	free(path);
+	if (rc == 0)
+		assert_int_equal(e->n, 0);
+	else
+		assert_true(e->n > 0);
+	return rc;
+}
+
+static void
+dump_errors(const struct config_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		print_message("  error: %s\n", e->v[i]);
+}
+
+/* Load text, which must be valid. */
+static void
+load_ok(const char *text, struct config *c)
+{
+	struct config_errors e;
+
+	if (load_text(text, c, &e) != 0) {
+		dump_errors(&e);
+		fail_msg("config refused:\n%s", text);
+	}
+	config_errors_free(&e);
+}
+
+/* Is there an error message containing needle? */
+static bool
+has_error(const struct config_errors *e, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (strstr(e->v[i], needle) != NULL)
+			return true;
+	return false;
+}
+
+/* Load text, which must fail with exactly n errors, each naming one of want. */
+static void
+load_bad(const char *text, size_t n, const char *const *want)
+{
+	struct config c;
+	struct config_errors e;
+	size_t i;
+
+	if (load_text(text, &c, &e) != -1)
+		fail_msg("config accepted:\n%s", text);
+	if (e.n != n) {
+		dump_errors(&e);
+		fail_msg("%zu errors, want %zu, for:\n%s", e.n, n, text);
+	}
+	for (i = 0; want != NULL && want[i] != NULL; i++) {
+		if (!has_error(&e, want[i])) {
+			dump_errors(&e);
+			fail_msg("no error mentions \"%s\" for:\n%s", want[i],
+			    text);
+		}
+	}
+	/* a refused configuration is freed and cleared */
+	assert_null(c.listen);
+	assert_null(c.allow.v);
+	assert_int_equal(c.allow.n, 0);
+	assert_null(c.net_allow.v);
+	assert_null(c.strip_request.v);
+	assert_int_equal(c.workers, 0);
+	config_errors_free(&e);
+	assert_null(e.v);
+	assert_int_equal(e.n, 0);
+}
+
+static void
+load_bad1(const char *text, const char *want)
+{
+	const char *w[2] = { want, NULL };
+
+	load_bad(text, 1, w);
+}
+
+static void
+str_eq(const char *what, const char *a, const char *b)
+{
+	if (a == NULL && b == NULL)
+		return;
+	if (a == NULL || b == NULL || strcmp(a, b) != 0)
+		fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)",
+		    b ? b : "(null)");
+}
+
+static void
+strlist_eq(const char *what, const struct strlist *a, const struct strlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		fail_msg("%s: %zu words != %zu", what, a->n, b->n);
+	for (i = 0; i < a->n; i++)
+		str_eq(what, a->v[i], b->v[i]);
+}
+
+static void
+cidrs_eq(const char *what, const struct cidr_list *a,
+    const struct cidr_list *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		fail_msg("%s: %zu blocks != %zu", what, a->n, b->n);
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].family != b->v[i].family ||
+		    a->v[i].prefix != b->v[i].prefix ||
+		    memcmp(a->v[i].addr, b->v[i].addr, 16) != 0)
+			fail_msg("%s: block %zu differs", what, i);
+}
+
+static void
+allow_eq(const struct allowlist *a, const struct allowlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		fail_msg("[allow] urls: %zu patterns != %zu", a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		str_eq("allow scheme", a->v[i].scheme, b->v[i].scheme);
+		str_eq("allow host", a->v[i].host, b->v[i].host);
+		str_eq("allow path", a->v[i].path, b->v[i].path);
+		if (a->v[i].port != b->v[i].port)
+			fail_msg("allow port: %ld != %ld", a->v[i].port,
+			    b->v[i].port);
+	}
+}
+
+#define FIELD_EQ(f)	do {						\
+	if (a->f != b->f)						\
+		fail_msg(#f ": %jd != %jd", (intmax_t)a->f,		\
+		    (intmax_t)b->f);					\
+} while (0)
+
+/* Compare every field of two configurations. */
+static void
+config_eq(const struct config *a, const struct config *b)
+{
+	str_eq("listen", a->listen, b->listen);
+	FIELD_EQ(workers);
+	allow_eq(&a->allow, &b->allow);
+	FIELD_EQ(connect_ms);
+	FIELD_EQ(response_header_ms);
+	FIELD_EQ(idle_ms);
+	FIELD_EQ(total_ms);
+	FIELD_EQ(max_request_body);
+	FIELD_EQ(max_response_body);
+	FIELD_EQ(redirect_mode);
+	FIELD_EQ(redirect_max);
+	cidrs_eq("[network] allow", &a->net_allow, &b->net_allow);
+	cidrs_eq("[network] deny", &a->net_deny, &b->net_deny);
+	FIELD_EQ(max_connections);
+	FIELD_EQ(pool_idle_ms);
+	str_eq("ca_file", a->ca_file, b->ca_file);
+	FIELD_EQ(verify_tls);
+	str_eq("proxy", a->proxy, b->proxy);
+	strlist_eq("strip_request", &a->strip_request, &b->strip_request);
+	strlist_eq("strip_response", &a->strip_response, &b->strip_response);
+	FIELD_EQ(no_cache);
+	FIELD_EQ(log_level);
+	FIELD_EQ(access_log);
+}
+
+/* The documented defaults, field by field. */
+static void
+check_defaults(const struct config *c)
+{
+	assert_null(c->listen);
+	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->allow.n, 0);
+	assert_int_equal(c->connect_ms, 10000);
+	assert_int_equal(c->response_header_ms, 30000);
+	assert_int_equal(c->idle_ms, 60000);
+	assert_int_equal(c->total_ms, 0);
+	assert_true(c->max_request_body == (int64_t)10 * 1024 * 1024);
+	assert_true(c->max_response_body == (int64_t)100 * 1024 * 1024);
+	assert_int_equal(c->redirect_mode, REDIRECT_PASSTHROUGH);
+	assert_int_equal(c->redirect_max, 5);
+	assert_int_equal(c->net_allow.n, 0);
+	assert_int_equal(c->net_deny.n, 0);
+	assert_int_equal(c->max_connections, 64);
+	assert_int_equal(c->pool_idle_ms, 60000);
+	assert_null(c->ca_file);
+	assert_true(c->verify_tls);
+	assert_null(c->proxy);
+	assert_int_equal(c->strip_request.n, 3);
+	assert_string_equal(c->strip_request.v[0], "Authorization");
+	assert_string_equal(c->strip_request.v[1], "Cookie");
+	assert_string_equal(c->strip_request.v[2], "Proxy-Authorization");
+	assert_int_equal(c->strip_response.n, 1);
+	assert_string_equal(c->strip_response.v[0], "Set-Cookie");
+	assert_true(c->no_cache);
+	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
+	assert_true(c->access_log);
+}
+
+/* ---- tests ---- */
+
+static void
+test_defaults(void **state)
+{
+	struct config c;
+	struct config_errors e = { NULL, 0 };
+
+	(void)state;
+	assert_int_equal(config_defaults(&c, &e), 0);
+	assert_int_equal(e.n, 0);
+	check_defaults(&c);
+	config_free(&c);
+	assert_null(c.strip_request.v);
+}
+
+static void
+test_shipped_ini(void **state)
+{
+	const char *top = getenv("top_srcdir");
+	struct config c, d;
+	struct config_errors e = { NULL, 0 };
+	char path[4096];
+
+	(void)state;
+	if (top == NULL || top[0] == '\0')
+		top = ".";
+	snprintf(path, sizeof(path), "%s/etc/extproxy.ini", top);
+	if (access(path, R_OK) != 0)
+		fail_msg("%s is not readable (set top_srcdir)", path);
+	if (config_load(path, &c, &e) != 0) {
+		dump_errors(&e);
+		fail_msg("%s does not load", path);
+	}
+	assert_int_equal(e.n, 0);
+	check_defaults(&c);
+	assert_int_equal(config_defaults(&d, &e), 0);
+	config_eq(&c, &d);
+	config_free(&c);
+	config_free(&d);
+	config_errors_free(&e);
+}
+
+static void
+test_empty_file(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_ok("", &c);
+	check_defaults(&c);
+	config_free(&c);
+	load_ok("; only a comment\n# and another\n\n[server]\n[log]\n", &c);
+	check_defaults(&c);
+	config_free(&c);
+}
+
+static void
+test_every_key(void **state)
+{
+	static const char ini[] =
+	    "[server]\n"
+	    "listen = 127.0.0.1:9000\n"
+	    "workers = 1024\n"
+	    "[allow]\n"
+	    "urls = https://api.example.com/v1/*, http://*.example.org:*\n"
+	    "[timeouts]\n"
+	    "connect = 500ms\n"
+	    "response_header = 2m\n"
+	    "idle = 7\n"
+	    "total = 1s\n"
+	    "[limits]\n"
+	    "max_request_body = 64k\n"
+	    "max_response_body = 1G\n"
+	    "[redirects]\n"
+	    "mode = FOLLOW\n"
+	    "max = 0\n"
+	    "[network]\n"
+	    "allow = 10.1.2.0/24 fd00::/8\n"
+	    "deny = 203.0.113.7\n"
+	    "[upstream]\n"
+	    "max_connections = 100000\n"
+	    "idle_timeout = 5s\n"
+	    "ca_file = /etc/ssl/extra.pem\n"
+	    "verify_tls = no\n"
+	    "proxy = http://proxy.internal:3128\n"
+	    "[headers]\n"
+	    "strip_request = X-Internal-*\n"
+	    "strip_response =\n"
+	    "no_cache = off\n"
+	    "[log]\n"
+	    "level = debug\n"
+	    "access = 0\n";
+	struct config c;
+	unsigned char a4[4];
+
+	(void)state;
+	load_ok(ini, &c);
+	assert_string_equal(c.listen, "127.0.0.1:9000");
+	assert_int_equal(c.workers, 1024);
+	assert_int_equal(c.allow.n, 2);
+	assert_string_equal(c.allow.v[0].host, "api.example.com");
+	assert_string_equal(c.allow.v[0].path, "/v1/*");
+	assert_int_equal(c.allow.v[0].port, 443);
+	assert_string_equal(c.allow.v[1].scheme, "http");
+	assert_string_equal(c.allow.v[1].host, "*.example.org");
+	assert_int_equal(c.allow.v[1].port, ALLOW_ANY_PORT);
+	assert_int_equal(c.connect_ms, 500);
+	assert_int_equal(c.response_header_ms, 120000);
+	assert_int_equal(c.idle_ms, 7000);
+	assert_int_equal(c.total_ms, 1000);
+	assert_true(c.max_request_body == 65536);
+	assert_true(c.max_response_body == (int64_t)1 << 30);
+	assert_int_equal(c.redirect_mode, REDIRECT_FOLLOW);
+	assert_int_equal(c.redirect_max, 0);
+	assert_int_equal(c.net_allow.n, 2);
+	assert_int_equal(c.net_allow.v[0].family, AF_INET);
+	assert_int_equal(c.net_allow.v[0].prefix, 24);
+	assert_int_equal(c.net_allow.v[1].family, AF_INET6);
+	assert_int_equal(c.net_allow.v[1].prefix, 8);
+	assert_int_equal(c.net_deny.n, 1);
+	assert_int_equal(c.net_deny.v[0].prefix, 32);
+	assert_int_equal(inet_pton(AF_INET, "203.0.113.7", a4), 1);
+	assert_memory_equal(c.net_deny.v[0].addr, a4, 4);
+	assert_int_equal(c.max_connections, 100000);
+	assert_int_equal(c.pool_idle_ms, 5000);
+	assert_string_equal(c.ca_file, "/etc/ssl/extra.pem");
+	assert_false(c.verify_tls);
+	assert_string_equal(c.proxy, "http://proxy.internal:3128");
+	assert_int_equal(c.strip_request.n, 1);
+	assert_string_equal(c.strip_request.v[0], "X-Internal-*");
+	assert_int_equal(c.strip_response.n, 0);
+	assert_false(c.no_cache);
+	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
+	assert_false(c.access_log);
+	config_free(&c);
+	assert_null(c.listen);
+	assert_null(c.allow.v);
+}
+
+static void
+test_case_insensitive_names(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_ok("[SERVER]\nWorkers = 2\n[Log]\nLEVEL = Warn\n", &c);
+	assert_int_equal(c.workers, 2);
+	assert_int_equal(c.log_level, LOG_LEVEL_WARN);
+	config_free(&c);
+}
+
+static void
+test_unknown(void **state)
+{
+	(void)state;
+	load_bad1("[bogus]\n", "[bogus]");
+	/* keys of an unknown section are not reported one by one */
+	load_bad1("[bogus]\nx = 1\ny = 2\n", "[bogus]");
+	load_bad1("[server]\nbogus = 1\n", "[server] bogus");
+	load_bad1("[server]\nworkers = 2\nbogus = 1\n", "[server] bogus");
+	load_bad1("[allow]\nurl = https://a.com\n", "[allow] url");
+	load_bad1("[network]\nlisten = x\n", "[network] listen");
+	/* "section:key" as a section name is no way around either */
+	load_bad1("[server:listen]\n", "[server:listen]");
+	load_bad1("[server]\nlisten = /run/x.sock\n[server:listen]\n",
+	    "[server:listen]");
+	load_bad1("[network]\ndeny = 203.0.113.0/24\n[network:deny]\n",
+	    "[network:deny]");
+	load_bad1("[server:bogus]\n", "[server");
+}
+
+struct badval {
+	const char	*section;
+	const char	*key;
+	const char	*value;
+};
+
+static void
+test_bad_values(void **state)
+{
+	static const struct badval bad[] = {
+		{ "server", "workers", "0" },
+		{ "server", "workers", "1025" },
+		{ "server", "workers", "-1" },
+		{ "server", "workers", "four" },
+		{ "server", "workers", "" },
+		{ "timeouts", "connect", "1h" },
+		{ "timeouts", "connect", "-1" },
+		{ "timeouts", "response_header", "1.5s" },
+		{ "timeouts", "idle", "10 s" },
+		{ "timeouts", "total", "604801" },
+		{ "timeouts", "total", "" },
+		{ "limits", "max_request_body", "1T" },
+		{ "limits", "max_response_body", "1MB" },
+		{ "limits", "max_response_body", "-5" },
+		{ "redirects", "mode", "sometimes" },
+		{ "redirects", "mode", "" },
+		{ "redirects", "max", "100001" },
+		{ "redirects", "max", "5x" },
+		{ "upstream", "max_connections", "-1" },
+		{ "upstream", "idle_timeout", "1d" },
+		{ "upstream", "verify_tls", "maybe" },
+		{ "upstream", "verify_tls", "" },
+		{ "headers", "no_cache", "2" },
+		{ "log", "level", "loud" },
+		{ "log", "level", "warning" },
+		{ "log", "access", "y" },
+	};
+	char text[256], want[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", bad[i].section,
+		    bad[i].key, bad[i].value);
+		snprintf(want, sizeof(want), "[%s] %s:", bad[i].section,
+		    bad[i].key);
+		load_bad1(text, want);
+	}
+}
+
+static void
+test_errors_all_reported(void **state)
+{
+	static const char *const want3[] = {
+		"[server] workers", "[timeouts] connect", "[log] level", NULL
+	};
+	static const char *const want5[] = {
+		"[server] workers", "[bogus]", "[allow] urls", "\"ftp://a.com\"",
+		"\"https://\"", "[headers] no_cache", NULL
+	};
+
+	(void)state;
+	load_bad("[server]\nworkers = 0\n"
+	    "[timeouts]\nconnect = 1h\n"
+	    "[log]\nlevel = loud\n", 3, want3);
+	/* good keys in between change nothing */
+	load_bad("[server]\nworkers = 0\nlisten = /run/x.sock\n"
+	    "[timeouts]\nidle = 5s\nconnect = 1h\n"
+	    "[log]\naccess = true\nlevel = loud\n", 3, want3);
+	/* every bad pattern of a list is reported */
+	load_bad("[server]\nworkers = 2000\n"
+	    "[bogus]\nx = 1\n"
+	    "[allow]\nurls = https://ok.example.com ftp://a.com https://\n"
+	    "[headers]\nno_cache = perhaps\n", 5, want5);
+}
+
+static void
+test_key_outside_section(void **state)
+{
+	(void)state;
+	load_bad1("workers = 3\n[server]\n", "workers");
+	load_bad1("workers = 3\n", "outside");
+}
+
+static void
+test_allow_errors(void **state)
+{
+	static const char *const want2[] = {
+		"[allow] urls", "\"https://a.com:0\"", "\"a.com\"", NULL
+	};
+	struct config c;
+
+	(void)state;
+	load_bad1("[allow]\nurls = https://\n", "[allow] urls");
+	load_bad1("[allow]\nurls = https:///x\n", "[allow] urls");
+	load_bad1("[allow]\nurls = https://a.com https://:8080\n",
+	    "[allow] urls");
+	load_bad("[allow]\nurls = https://a.com:0, a.com\n", 2, want2);
+
+	load_ok("[allow]\nurls = https://a.com\n", &c);
+	assert_int_equal(c.allow.n, 1);
+	config_free(&c);
+}
+
+static void
+test_cidr_errors(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_bad1("[network]\nallow = 10.0.0.0/33\n", "[network] allow");
+	load_bad1("[network]\nallow = 10.0.0.1/8\n", "[network] allow");
+	load_bad1("[network]\nallow = example.com\n", "[network] allow");
+	load_bad1("[network]\nallow = 10.1.0.0/16, 10.2\n", "\"10.2\"");
+	load_bad1("[network]\ndeny = 0x7f.1\n", "[network] deny");
+
+	load_ok("[network]\nallow = 10.1.0.0/16, 10.2.0.0/16\n", &c);
+	assert_int_equal(c.net_allow.n, 2);
+	config_free(&c);
+}
+
+static void
+test_continued_list(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_ok("[allow]\n"
+	    "urls = https://api.example.com/v1/*, \\\n"
+	    "       https://*.cdn.example.net \\\n"
+	    "       http://legacy.example.org:8080\n"
+	    "[server]\n"
+	    "workers = 3\n", &c);
+	assert_int_equal(c.allow.n, 3);
+	assert_string_equal(c.allow.v[0].host, "api.example.com");
+	assert_string_equal(c.allow.v[0].path, "/v1/*");
+	assert_string_equal(c.allow.v[1].host, "*.cdn.example.net");
+	assert_null(c.allow.v[1].path);
+	assert_string_equal(c.allow.v[2].scheme, "http");
+	assert_string_equal(c.allow.v[2].host, "legacy.example.org");
+	assert_int_equal(c.allow.v[2].port, 8080);
+	/* the line after the list is its own key again */
+	assert_int_equal(c.workers, 3);
+	config_free(&c);
+
+	load_ok("[headers]\n"
+	    "strip_request = Authorization \\\n"
+	    "   Cookie, \\\n"
+	    "   X-Internal-*\n", &c);
+	assert_int_equal(c.strip_request.n, 3);
+	assert_string_equal(c.strip_request.v[0], "Authorization");
+	assert_string_equal(c.strip_request.v[1], "Cookie");
+	assert_string_equal(c.strip_request.v[2], "X-Internal-*");
+	config_free(&c);
+}
+
+static void
+test_comments(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_ok("; leading comment\n"
+	    "[server]\n"
+	    "workers = 8 ; eight\n"
+	    "listen = \"/run/a;b.sock\"\n"
+	    "[allow]\n"
+	    "# a hash comment\n"
+	    "urls = https://a.example.com ; https://b.example.com\n"
+	    "[timeouts]\n"
+	    "connect = 5s# no space\n"
+	    "[upstream]\n"
+	    "proxy = \"\"\n", &c);
+	assert_int_equal(c.workers, 8);
+	assert_string_equal(c.listen, "/run/a;b.sock");
+	assert_int_equal(c.allow.n, 1);
+	assert_string_equal(c.allow.v[0].host, "a.example.com");
+	assert_int_equal(c.connect_ms, 5000);
+	assert_null(c.proxy);
+	config_free(&c);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct config c;
+	struct config_errors e = { NULL, 0 };
+
+	(void)state;
+	assert_int_equal(config_load("/nonexistent/extproxy-test.ini", &c, &e),
+	    -1);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.v[0], "cannot open"));
+	assert_non_null(strstr(e.v[0], "/nonexistent/extproxy-test.ini"));
+	assert_null(c.listen);
+	assert_null(c.strip_request.v);
+	config_errors_free(&e);
+}
+
+static void
+test_syntax_error(void **state)
+{
+	struct config c;
+	struct config_errors e;
+
+	(void)state;
+	assert_int_equal(load_text("[server]\nthis is not ini\n", &c, &e), -1);
+	assert_true(e.n >= 1);
+	assert_non_null(strstr(e.v[0], "this is not ini"));
+	assert_null(strchr(e.v[0], '\n'));	/* one line per error */
+	config_errors_free(&e);
+
+	assert_int_equal(load_text("[server]\nworkers\n", &c, &e), -1);
+	config_errors_free(&e);
+	assert_int_equal(load_text("[server]\n= 3\n", &c, &e), -1);
+	config_errors_free(&e);
+	assert_int_equal(load_text("[server\nworkers = 2\n", &c, &e), -1);
+	config_errors_free(&e);
+}
+
+/* config_from_dict is the pure part: feed it a hand-built dictionary. */
+static void
+test_from_dict(void **state)
+{
+	dictionary *d;
+	struct config c;
+	struct config_errors e = { NULL, 0 };
+
+	(void)state;
+	d = dictionary_new(0);
+	assert_non_null(d);
+	assert_int_equal(dictionary_set(d, "server", NULL), 0);
+	assert_int_equal(dictionary_set(d, "server:workers", "7"), 0);
+	assert_int_equal(dictionary_set(d, "allow", NULL), 0);
+	assert_int_equal(dictionary_set(d, "allow:urls",
+	    "https://a.example.com"), 0);
+	assert_int_equal(config_from_dict(d, &c, &e), 0);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(c.workers, 7);
+	assert_int_equal(c.allow.n, 1);
+	assert_int_equal(c.connect_ms, 10000);		/* a default */
+	config_free(&c);
+
+	assert_int_equal(dictionary_set(d, "server:workers", "0"), 0);
+	assert_int_equal(dictionary_set(d, "bogus", NULL), 0);
+	assert_int_equal(config_from_dict(d, &c, &e), -1);
+	assert_int_equal(e.n, 2);
+	assert_true(has_error(&e, "[server] workers"));
+	assert_true(has_error(&e, "[bogus]"));
+	config_free(&c);
+	config_errors_free(&e);
+	dictionary_del(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_ini),
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_case_insensitive_names),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_errors_all_reported),
+		cmocka_unit_test(test_key_outside_section),
+		cmocka_unit_test(test_allow_errors),
+		cmocka_unit_test(test_cidr_errors),
+		cmocka_unit_test(test_continued_list),
+		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_from_dict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
