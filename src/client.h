@@ -1,0 +1,30 @@
+/*
+ * client: the request as the web server handed it over (params, body
+ * stream, response stream), whether it came by FastCGI or plain CGI.
+ * The proxy logic sees only this, never libfcgi or environ.
+ */
+#ifndef EXTPROXY_CLIENT_H
+#define EXTPROXY_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct client {
+	char	**envp;		/* NAME=value params, NULL-terminated */
+	/* read up to n body bytes: >0, 0 at end, -1 on error */
+	ssize_t	(*read)(struct client *, char *buf, size_t n);
+	/* write all n bytes: 0 or -1 (client gone) */
+	int	(*write)(struct client *, const char *buf, size_t n);
+	int	(*flush)(struct client *);
+	/* end the response so the client sees a short read, not a success */
+	void	(*abort)(struct client *);
+	/*
+	 * Once the request body has been read to its end: -1 if the client
+	 * can't be watched, else a descriptor that turns readable when the
+	 * client goes away (see client_gone()).
+	 */
+	int	(*watch_fd)(struct client *);
+	void	*ctx;
+};
+
+#endif

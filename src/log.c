@@ -1,0 +1,61 @@
+/*
+ * log: leveled messages on stderr.
+ */
+#include <config.h>
+
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum log_level current = LOG_LEVEL_INFO;
+
+static const char *const names[] = { "error", "warn", "info", "debug" };
+
+void
+log_set_level(enum log_level level)
+{
+	current = level;
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n, m;
+	size_t i;
+
+	if (level > current)
+		return;
+	n = snprintf(line, sizeof(line), "extproxy[%ld]: %s: ", (long)getpid(),
+	    names[level]);
+	if (n < 0)
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n = (size_t)(n + m) >= sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m;
+	/* a message is one line, whatever a caller passed in */
+	for (i = 0; i < (size_t)n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) == -1) {
+		/* nowhere left to report it */
+	}
+}
+
+void
+log_target(char *buf, size_t size, const char *scheme, const char *host,
+    long port)
+{
+	if (scheme == NULL || host == NULL)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%s://%s:%ld", scheme, host, port);
+}

@@ -1,0 +1,27 @@
+/*
+ * log: one line per message on stderr (the web server's error log or the
+ * journal), written with a single write(2) so threads never interleave.
+ * Never given a full target URL: callers pass log_target() output, which
+ * keeps only scheme, host and port.
+ */
+#ifndef EXTPROXY_LOG_H
+#define EXTPROXY_LOG_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+void	log_set_level(enum log_level level);
+void	log_msg(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* "https://host:port" into buf: never path, query or userinfo. */
+void	log_target(char *buf, size_t size, const char *scheme,
+	    const char *host, long port);
+
+#endif

@@ -1,0 +1,751 @@
+/*
+ * upstream: the transfer.  One easy handle inside one multi handle per
+ * worker; the multi handle owns the connection pool, so keep-alive
+ * connections outlive FastCGI requests.  The loop in run() drives the
+ * transfer with curl_multi_poll() and enforces the response-header, idle
+ * and total deadlines itself, to the millisecond; libcurl enforces the
+ * connect timeout through its own timers.
+ */
+#include <config.h>
+
+#include "upstream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "addr.h"
+#include "allow.h"
+#include "headers.h"
+#include "log.h"
+#include "reply.h"
+
+enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
+
+/* Why extproxy ended a transfer itself. */
+enum fail {
+	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TOO_BIG, F_TOO_BIG_STREAM,
+	F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER, F_TIMEOUT_IDLE,
+	F_TIMEOUT_TOTAL
+};
+
+struct upstream {
+	const struct config	*cfg;
+	CURL			*easy;
+	CURLM			*multi;
+
+	/* state of the current transfer */
+	struct fetch		*f;
+	enum method		 method;
+	bool			 send_body;
+	enum phase		 phase;
+	enum fail		 fail;
+	bool			 addr_denied;
+	bool			 headers_done;	/* status line sent to client */
+	bool			 discard;	/* redirect being followed */
+	bool			 have_next;
+	int			 hops;		/* redirects followed so far */
+	struct target		 next;		/* where to follow to */
+	int64_t			 start_ms;
+	int64_t			 mark_ms;	/* last progress */
+	int64_t			 body_left;	/* request body still to read */
+	int			 watch_fd;	/* client to watch, or -1 */
+
+	/* response header lines, NUL-separated */
+	size_t			 hlen;
+	size_t			 nlines;
+	char			 hbuf[HDR_MAX_BYTES];
+	struct hdr		 hdrs[HDR_MAX_COUNT];
+	char			 obuf[HDR_MAX_BYTES + 1024];
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- callbacks ---- */
+
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct upstream *u = arg;
+	enum addr_verdict v;
+
+	(void)purpose;
+	v = addr_check(&a->addr, &u->cfg->net_allow, &u->cfg->net_deny);
+	if (v != ADDR_OK) {
+		u->addr_denied = true;
+		log_debug("refused to connect: %s", addr_verdict_str(v));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+static int
+on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct upstream *u = arg;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	u->phase = PH_WAIT_HEADERS;
+	u->mark_ms = now_ms();
+	return CURL_PREREQFUNC_OK;
+}
+
+/*
+ * The request body has been read: read the client's end-of-body marker
+ * too, so that anything that arrives later means the client went away.
+ */
+static void
+watch_client(struct upstream *u)
+{
+	struct client *c = u->f->client;
+	char buf[512];
+	int i;
+
+	u->watch_fd = -1;
+	if (c->watch_fd == NULL)
+		return;
+	for (i = 0; i < 16; i++) {
+		ssize_t n = c->read(c, buf, sizeof(buf));
+
+		if (n == 0) {
+			u->watch_fd = c->watch_fd(c);
+			log_debug("watching the client on fd %d", u->watch_fd);
+			return;
+		}
+		if (n < 0)
+			return;
+	}
+}
+
+/*
+ * The watched descriptor is readable: did the client go away?  On a
+ * FastCGI connection with the request fully read, the web server sends
+ * nothing more unless it gives up: it closes the connection or sends
+ * FCGI_ABORT_REQUEST (type 2).
+ */
+static bool
+client_gone(int fd)
+{
+	unsigned char hdr[2];
+	ssize_t n = recv(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		return true;
+	return n == 2 && hdr[0] == 1 && hdr[1] == 2;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upstream *u = arg;
+	size_t want = size * n;
+	ssize_t got;
+
+	if ((int64_t)want > u->body_left)
+		want = (size_t)u->body_left;
+	if (want == 0)
+		return 0;
+	got = u->f->client->read(u->f->client, buf, want);
+	if (got <= 0) {
+		u->fail = F_CLIENT_BODY;
+		return CURL_READFUNC_ABORT;
+	}
+	u->body_left -= got;
+	u->f->bytes_up += got;
+	u->mark_ms = now_ms();
+	if (u->body_left == 0)
+		watch_client(u);
+	return (size_t)got;
+}
+
+static const struct hdr *
+find_header(const struct upstream *u, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(u->hdrs[i].name, name) == 0)
+			return &u->hdrs[i];
+	return NULL;
+}
+
+static bool
+same_origin(const struct target *a, const struct target *b)
+{
+	return strcmp(a->scheme, b->scheme) == 0 &&
+	    strcmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+/*
+ * In follow mode: may this redirect be fetched?  On yes, u->next holds
+ * the new target.  On no, the 3xx goes to the client as in passthrough.
+ */
+static bool
+prepare_follow(struct upstream *u, long code, const char *location)
+{
+	const char *why;
+
+	if (u->hops >= u->cfg->redirect_max)
+		return false;
+	/*
+	 * A streamed request body cannot be sent a second time: follow only
+	 * when the next hop goes without one (303, or 301/302 after POST).
+	 */
+	if (u->send_body && code != 303 &&
+	    !((code == 301 || code == 302) && u->method == METHOD_POST))
+		return false;
+	memset(&u->next, 0, sizeof(u->next));
+	if ((u->next.url = curl_url_dup(u->f->target->url)) == NULL)
+		return false;
+	if (curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	    target_describe(&u->next, &why) == -1 ||
+	    !allowlist_match(&u->cfg->allow, u->next.scheme, u->next.host,
+	    u->next.port, u->next.path)) {
+		log_info("not following a redirect: %s",
+		    "target not allowed or invalid");
+		target_free(&u->next);
+		return false;
+	}
+	u->have_next = true;
+	return true;
+}
+
+static bool
+is_redirect(long code)
+{
+	return code == 301 || code == 302 || code == 303 || code == 307 ||
+	    code == 308;
+}
+
+/*
+ * Location made absolute against the current target, into buf; NULL if
+ * it cannot be, and then it is not relayed: a relative Location is what
+ * makes a web server do a CGI internal redirect.
+ */
+static const char *
+absolute_location(struct upstream *u, const char *loc, char *buf, size_t size)
+{
+	CURLU *h = curl_url_dup(u->f->target->url);
+	char *abs = NULL;
+	const char *out = NULL;
+
+	if (h != NULL && curl_url_set(h, CURLUPART_URL, loc,
+	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &abs, 0) == CURLUE_OK &&
+	    strlen(abs) < size) {
+		strcpy(buf, abs);
+		out = buf;
+	}
+	curl_free(abs);
+	curl_url_cleanup(h);
+	return out;
+}
+
+static int
+append(struct upstream *u, size_t *len, const char *name, const char *value)
+{
+	int n;
+
+	n = snprintf(u->obuf + *len, sizeof(u->obuf) - *len, "%s: %s\r\n",
+	    name, value);
+	if (n < 0 || (size_t)n >= sizeof(u->obuf) - *len)
+		return -1;
+	*len += (size_t)n;
+	return 0;
+}
+
+/* Send the status line and the filtered headers to the client. */
+static int
+send_head(struct upstream *u, long code, size_t n)
+{
+	const struct config *cfg = u->cfg;
+	const char *const *nc;
+	char locbuf[TARGET_MAX + 1];
+	const char *value;
+	size_t i, len;
+
+	len = (size_t)snprintf(u->obuf, sizeof(u->obuf), "Status: %ld %s\r\n",
+	    code, status_reason((int)code));
+	for (i = 0; i < n; i++) {
+		if (!response_header_passes(&u->hdrs[i], u->hdrs, n,
+		    &cfg->strip_response, cfg->no_cache))
+			continue;
+		value = u->hdrs[i].value;
+		if (strcasecmp(u->hdrs[i].name, "Location") == 0 &&
+		    (value = absolute_location(u, value, locbuf,
+		    sizeof(locbuf))) == NULL) {
+			log_info("dropped a Location that is not a valid URL");
+			continue;
+		}
+		if (append(u, &len, u->hdrs[i].name, value) == -1)
+			return -1;
+	}
+	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++) {
+		if (len + strlen(*nc) + 2 >= sizeof(u->obuf))
+			return -1;
+		len += (size_t)sprintf(u->obuf + len, "%s\r\n", *nc);
+	}
+	if (len + 2 >= sizeof(u->obuf))
+		return -1;
+	memcpy(u->obuf + len, "\r\n", 2);
+	len += 2;
+	if (u->f->client->write(u->f->client, u->obuf, len) == -1 ||
+	    u->f->client->flush(u->f->client) == -1) {
+		u->fail = F_CLIENT_GONE;
+		return -1;
+	}
+	return 0;
+}
+
+/* The upstream's headers are complete: decide, then relay or refuse. */
+static bool
+end_of_headers(struct upstream *u, long code)
+{
+	const struct hdr *loc;
+	curl_off_t clen = -1;
+	size_t i, n = 0;
+	char *p = u->hbuf;
+
+	for (i = 0; i < u->nlines; i++) {
+		size_t len = strlen(p);
+
+		if (hdr_split(p, &u->hdrs[n]) == 0)
+			n++;
+		else
+			log_debug("dropped a malformed upstream header line");
+		p += len + 1;
+	}
+	if (code < 200 || code > 599) {
+		u->fail = F_BAD_HEADERS;
+		return false;
+	}
+	loc = find_header(u, n, "Location");
+	if (is_redirect(code) && loc != NULL) {
+		if (u->cfg->redirect_mode == REDIRECT_BLOCK) {
+			u->fail = F_REDIRECT_BLOCKED;
+			return false;
+		}
+		if (u->cfg->redirect_mode == REDIRECT_FOLLOW &&
+		    prepare_follow(u, code, loc->value)) {
+			u->discard = true;
+			return true;
+		}
+	}
+	curl_easy_getinfo(u->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+	if (u->method != METHOD_HEAD && clen > u->cfg->max_response_body) {
+		u->fail = F_TOO_BIG;
+		return false;
+	}
+	if (send_head(u, code, n) == -1) {
+		if (u->fail == F_NONE)
+			u->fail = F_BAD_HEADERS;
+		return false;
+	}
+	u->headers_done = true;
+	u->f->status = (int)code;
+	u->phase = PH_BODY;
+	u->mark_ms = now_ms();
+	return true;
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upstream *u = arg;
+	size_t len = size * n;
+	long code = 0;
+
+	if (u->headers_done || u->discard)
+		return len;		/* trailers: never relayed */
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		u->hlen = u->nlines = 0;
+		return len;
+	}
+	if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') ||
+	    (len == 1 && buf[0] == '\n')) {
+		curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 100 && code < 200) {
+			u->hlen = u->nlines = 0;	/* interim response */
+			return len;
+		}
+		return end_of_headers(u, code) ? len : 0;
+	}
+	if (u->hlen + len + 1 > sizeof(u->hbuf) || u->nlines >= HDR_MAX_COUNT ||
+	    memchr(buf, '\0', len) != NULL) {
+		u->fail = F_BAD_HEADERS;
+		return 0;
+	}
+	memcpy(u->hbuf + u->hlen, buf, len);
+	u->hbuf[u->hlen + len] = '\0';
+	u->hlen += len + 1;
+	u->nlines++;
+	return len;
+}
+
+static size_t
+on_write(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upstream *u = arg;
+	struct client *c = u->f->client;
+	size_t len = size * n, room;
+
+	if (u->discard)
+		return len;		/* body of a redirect we follow */
+	if (!u->headers_done)
+		return 0;
+	room = (size_t)(u->cfg->max_response_body - u->f->bytes_down);
+	if (len > room) {
+		/* cut the stream at the limit, then abort */
+		if (room > 0 && c->write(c, buf, room) == 0)
+			u->f->bytes_down += (int64_t)room;
+		u->fail = F_TOO_BIG_STREAM;
+		return 0;
+	}
+	if (c->write(c, buf, len) == -1 || c->flush(c) == -1) {
+		u->fail = F_CLIENT_GONE;
+		return 0;
+	}
+	u->f->bytes_down += (int64_t)len;
+	u->mark_ms = now_ms();
+	return len;
+}
+
+/* ---- set-up ---- */
+
+struct upstream *
+upstream_new(const struct config *cfg, CURLSH *share)
+{
+	struct upstream *u;
+	CURL *e;
+	long pool;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->cfg = cfg;
+	if ((u->easy = curl_easy_init()) == NULL ||
+	    (u->multi = curl_multi_init()) == NULL) {
+		upstream_free(u);
+		return NULL;
+	}
+	e = u->easy;
+	/* the share of the pool this worker keeps open */
+	pool = cfg->max_connections / cfg->workers;
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SHARE, share);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* "" disables proxies, including http_proxy & co. in the environment */
+	curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
+	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
+	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN,
+	    cfg->pool_idle_ms >= 1000 ? cfg->pool_idle_ms / 1000 : 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
+	if (cfg->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 65536L);
+
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, u);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, u);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, u);
+	return u;
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	if (u == NULL)
+		return;
+	if (u->easy != NULL)
+		curl_easy_cleanup(u->easy);
+	if (u->multi != NULL)
+		curl_multi_cleanup(u->multi);
+	free(u);
+}
+
+/* ---- one transfer ---- */
+
+/* Credentials never go to another origin after a redirect (as curl). */
+static bool
+is_credential(const char *line)
+{
+	size_t n = strcspn(line, ":;");
+
+	return (n == 13 && strncasecmp(line, "Authorization", n) == 0) ||
+	    (n == 6 && strncasecmp(line, "Cookie", n) == 0);
+}
+
+static struct curl_slist *
+without_credentials(const struct curl_slist *in)
+{
+	struct curl_slist *out = NULL, *l;
+
+	for (; in != NULL; in = in->next) {
+		if (is_credential(in->data))
+			continue;
+		if ((l = curl_slist_append(out, in->data)) == NULL) {
+			curl_slist_free_all(out);
+			return NULL;
+		}
+		out = l;
+	}
+	return out;
+}
+
+static int
+set_method(struct upstream *u)
+{
+	CURL *e = u->easy;
+	const char *custom = NULL;
+
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (u->send_body) {
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)u->f->req->content_length);
+		if (u->method != METHOD_POST)
+			custom = u->f->req->method_name;
+	} else if (u->method == METHOD_HEAD)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (u->method != METHOD_GET)
+		custom = u->method == METHOD_POST ? "POST" :
+		    u->f->req->method_name;
+	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK ?
+	    0 : -1;
+}
+
+static enum fail
+deadline_passed(struct upstream *u, int64_t now, int64_t *wait)
+{
+	const struct config *cfg = u->cfg;
+	int64_t deadline = 0, d;
+	enum fail why = F_NONE, w;
+
+	if (u->phase == PH_WAIT_HEADERS && cfg->response_header_ms > 0) {
+		deadline = u->mark_ms + cfg->response_header_ms;
+		why = F_TIMEOUT_HEADER;
+	} else if (u->phase == PH_BODY && cfg->idle_ms > 0) {
+		deadline = u->mark_ms + cfg->idle_ms;
+		why = F_TIMEOUT_IDLE;
+	}
+	if (cfg->total_ms > 0) {
+		d = u->start_ms + cfg->total_ms;
+		w = F_TIMEOUT_TOTAL;
+		if (deadline == 0 || d < deadline) {
+			deadline = d;
+			why = w;
+		}
+	}
+	*wait = 1000;
+	if (deadline == 0)
+		return F_NONE;
+	if (now >= deadline)
+		return why;
+	if (deadline - now < *wait)
+		*wait = deadline - now;
+	return F_NONE;
+}
+
+/* Drive the transfer to its end or to a deadline. */
+static CURLcode
+run(struct upstream *u)
+{
+	struct curl_waitfd wfd;
+	CURLcode rc = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+	int64_t wait;
+	enum fail late;
+
+	curl_multi_add_handle(u->multi, u->easy);
+	for (;;) {
+		if (curl_multi_perform(u->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0)
+			break;
+		if ((late = deadline_passed(u, now_ms(), &wait)) != F_NONE) {
+			u->fail = late;
+			rc = CURLE_OPERATION_TIMEDOUT;
+			break;
+		}
+		wfd.fd = u->watch_fd;
+		wfd.events = CURL_WAIT_POLLIN;
+		wfd.revents = 0;
+		curl_multi_poll(u->multi, &wfd, u->watch_fd >= 0 ? 1 : 0,
+		    (int)wait, NULL);
+		if (u->watch_fd >= 0 && wfd.revents != 0) {
+			if (client_gone(u->watch_fd)) {
+				u->fail = F_CLIENT_GONE;
+				rc = CURLE_ABORTED_BY_CALLBACK;
+				break;
+			}
+			u->watch_fd = -1;	/* unexpected data: stop watching */
+		}
+	}
+	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && running == 0)
+			rc = msg->data.result;
+	curl_multi_remove_handle(u->multi, u->easy);
+	return rc;
+}
+
+/* The status and reason extproxy answers with when the transfer failed. */
+static int
+failure_status(struct upstream *u, CURLcode rc, const char **why)
+{
+	switch (u->fail) {
+	case F_CLIENT_GONE:
+		*why = "client went away";
+		return 499;
+	case F_CLIENT_BODY:
+		*why = "request body incomplete";
+		return 400;
+	case F_TOO_BIG:
+	case F_TOO_BIG_STREAM:
+		*why = "upstream response too large";
+		return 502;
+	case F_BAD_HEADERS:
+		*why = "upstream sent a malformed response";
+		return 502;
+	case F_REDIRECT_BLOCKED:
+		*why = "upstream redirect refused";
+		return 502;
+	case F_TIMEOUT_HEADER:
+		*why = "upstream response header timeout";
+		return 504;
+	case F_TIMEOUT_IDLE:
+		*why = "upstream idle timeout";
+		return 504;
+	case F_TIMEOUT_TOTAL:
+		*why = "upstream total timeout";
+		return 504;
+	case F_NONE:
+		break;
+	}
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		*why = u->phase == PH_CONNECT ? "upstream connect timeout" :
+		    "upstream timeout";
+		return 504;
+	case CURLE_COULDNT_CONNECT:
+		if (u->addr_denied) {
+			*why = "target address not allowed";
+			return 403;
+		}
+		*why = "upstream unreachable";
+		return 502;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		*why = "upstream host not found";
+		return 502;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		*why = "upstream TLS failure";
+		return 502;
+	default:
+		*why = "upstream failed";
+		return 502;
+	}
+}
+
+/* Method for the next hop of a followed redirect (as browsers do). */
+static void
+next_method(struct upstream *u, long code)
+{
+	if (u->method == METHOD_HEAD)
+		return;
+	if (code == 303 || ((code == 301 || code == 302) &&
+	    u->method == METHOD_POST)) {
+		u->method = METHOD_GET;
+		u->send_body = false;
+	}
+}
+
+void
+upstream_fetch(struct upstream *u, struct fetch *f)
+{
+	struct curl_slist *headers = f->headers, *own = NULL;
+	CURLcode rc;
+	long code = 0, conns = 0;
+
+	u->f = f;
+	u->method = f->req->method;
+	u->send_body = f->req->has_body;
+	u->hops = 0;
+	u->start_ms = now_ms();
+	u->watch_fd = -1;
+	if (!u->send_body)
+		watch_client(u);
+	for (;;) {
+		u->phase = PH_CONNECT;
+		u->fail = F_NONE;
+		u->addr_denied = u->headers_done = u->discard = u->have_next = false;
+		u->hlen = u->nlines = 0;
+		u->body_left = u->send_body ? f->req->content_length : 0;
+		curl_easy_setopt(u->easy, CURLOPT_CURLU, f->target->url);
+		curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, headers);
+		set_method(u);
+		rc = run(u);
+		curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(u->easy, CURLINFO_NUM_CONNECTS, &conns);
+		f->reused = rc == CURLE_OK && conns == 0;
+		if (u->have_next && (rc == CURLE_OK || u->fail == F_NONE)) {
+			if (own == NULL && !same_origin(f->target, &u->next)) {
+				own = without_credentials(f->headers);
+				headers = own;
+			}
+			target_free(f->target);
+			*f->target = u->next;
+			u->hops++;
+			next_method(u, code);
+			continue;
+		}
+		if (u->have_next)
+			target_free(&u->next);
+		if (rc == CURLE_OK && u->fail == F_NONE)
+			break;
+		if (!u->headers_done) {
+			f->status = failure_status(u, rc, &f->reason);
+			if (u->fail != F_CLIENT_GONE)
+				reply_error(f->client, f->status, f->reason, NULL);
+		} else {
+			failure_status(u, rc, &f->reason);
+			f->aborted = true;
+			f->client->abort(f->client);
+		}
+		break;
+	}
+	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(u->easy, CURLOPT_CURLU, NULL);
+	curl_slist_free_all(own);
+}
