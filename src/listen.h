@@ -1,0 +1,18 @@
+/*
+ * listen: open the FastCGI listening socket named by [server] listen or
+ * -l: "host:port", "[v6]:port", or a unix socket path ("/path" or
+ * "unix:/path").  Never removes a path that is not a stale socket.
+ */
+#ifndef EXTPROXY_LISTEN_H
+#define EXTPROXY_LISTEN_H
+
+#include <stdbool.h>
+
+/* Returns a listening fd, or -1 after logging why. */
+int	listen_open(const char *spec);
+/* Close a socket listen_open() made; a unix socket's file is removed. */
+void	listen_close(int fd, const char *spec);
+/* Is fd a listening socket (as spawn-fcgi, lighttpd, systemd hand us)? */
+bool	fd_is_listener(int fd);
+
+#endif

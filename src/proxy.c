@@ -1,0 +1,126 @@
+/*
+ * proxy: the request pipeline, from params to access log.
+ */
+#include <config.h>
+
+#include "proxy.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "allow.h"
+#include "headers.h"
+#include "log.h"
+#include "reply.h"
+#include "request.h"
+#include "target.h"
+
+static int
+add_line(void *arg, const char *line)
+{
+	struct curl_slist **list = arg, *l;
+
+	if ((l = curl_slist_append(*list, line)) == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
+/* The upstream request headers; -1 with *why for a bad client header. */
+static int
+build_headers(const struct client *c, const struct request *r,
+    const struct config *cfg, struct curl_slist **list, const char **why)
+{
+	*list = NULL;
+	if (request_headers(c->envp, &cfg->strip_request, add_line, list,
+	    why) == -1)
+		return -1;
+	/* no "Expect: 100-continue" round trip, no curl-made Content-Type */
+	if (add_line(list, "Expect:") == -1 ||
+	    (r->has_body && !r->has_content_type &&
+	    add_line(list, "Content-Type:") == -1)) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+access_log(const struct config *cfg, const char *method,
+    const struct target *t, const struct fetch *f, const struct timespec *t0)
+{
+	char where[300];
+
+	if (!cfg->access_log)
+		return;
+	log_target(where, sizeof(where), t->scheme, t->host, t->port);
+	log_info("access: %s %s status=%d up=%" PRId64 " down=%" PRId64
+	    " ms=%.1f reused=%s%s%s%s%s", method != NULL ? method : "-", where,
+	    f->status, f->bytes_up, f->bytes_down, elapsed_ms(t0),
+	    f->reused ? "yes" : "no", f->aborted ? " aborted" : "",
+	    f->reason != NULL ? " reason=\"" : "",
+	    f->reason != NULL ? f->reason : "", f->reason != NULL ? "\"" : "");
+}
+
+/* Refuse the request with our own status before any upstream work. */
+static void
+refuse(struct client *c, struct fetch *f, int status, const char *why)
+{
+	f->status = status;
+	f->reason = why;
+	reply_error(c, status, why, status == 405 ?
+	    "Allow: " ALLOWED_METHODS : NULL);
+}
+
+void
+proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
+{
+	struct request r;
+	struct target t = { 0 };
+	struct fetch f = { 0 };
+	struct timespec t0;
+	const char *why;
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	f.client = c;
+	f.req = &r;
+	f.target = &t;
+	if ((status = request_parse(c->envp, &r, &why)) != 0) {
+		refuse(c, &f, status, why);
+		goto done;
+	}
+	if (target_parse(r.target, &t, &why) == -1) {
+		refuse(c, &f, 400, why);
+		goto done;
+	}
+	if (!allowlist_match(&cfg->allow, t.scheme, t.host, t.port, t.path)) {
+		refuse(c, &f, 403, "target not allowed");
+		goto done;
+	}
+	if (r.content_length > cfg->max_request_body) {
+		refuse(c, &f, 413, "request body too large");
+		goto done;
+	}
+	if (build_headers(c, &r, cfg, &f.headers, &why) == -1) {
+		refuse(c, &f, 400, why);
+		goto done;
+	}
+	upstream_fetch(u, &f);
+done:
+	access_log(cfg, r.method_name != NULL ? r.method_name :
+	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &t0);
+	curl_slist_free_all(f.headers);
+	target_free(&t);
+}

@@ -1,0 +1,425 @@
+/*
+ * server: the FastCGI accept loop and its worker threads, and plain CGI.
+ *
+ * Workers wait for a connection with poll() on the listening socket and
+ * on a stop pipe, so a stop request reaches idle workers at once while
+ * busy ones finish their request.  The listening socket is non-blocking:
+ * when another worker or process wins the race for a connection, accept
+ * fails with EAGAIN and the worker simply waits again.  Each connection
+ * carries one request (FCGI_KEEP_CONN is not honoured), and its reads
+ * and writes are bounded by [timeouts] idle.
+ */
+#include <config.h>
+
+#include "server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "client.h"
+#include "log.h"
+#include "proxy.h"
+#include "upstream.h"
+
+struct worker {
+	pthread_t		 thread;
+	int			 id;
+	const struct config	*cfg;
+	CURLSH			*share;
+	FCGX_Request		 req;
+	struct upstream		*up;
+};
+
+static int listen_fd = -1;
+static struct cidr_list web_servers;	/* FCGI_WEB_SERVER_ADDRS */
+static int stop_pipe[2] = { -1, -1 };
+
+/* ---- FastCGI client ---- */
+
+static ssize_t
+fcgi_read(struct client *c, char *buf, size_t n)
+{
+	FCGX_Request *r = c->ctx;
+	int got = FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
+
+	if (got < 0 || (got == 0 && FCGX_GetError(r->in) != 0))
+		return -1;
+	return got;
+}
+
+static int
+fcgi_write(struct client *c, const char *buf, size_t n)
+{
+	FCGX_Request *r = c->ctx;
+
+	while (n > 0) {
+		int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
+
+		if (FCGX_PutStr(buf, chunk, r->out) != chunk)
+			return -1;
+		buf += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+static int
+fcgi_flush(struct client *c)
+{
+	FCGX_Request *r = c->ctx;
+
+	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+}
+
+/*
+ * Close the connection without FCGI_END_REQUEST, so the web server sees
+ * the response as broken rather than complete.
+ */
+static void
+fcgi_abort(struct client *c)
+{
+	FCGX_Request *r = c->ctx;
+
+	FCGX_FFlush(r->out);
+	if (r->ipcFd >= 0)
+		shutdown(r->ipcFd, SHUT_RDWR);
+	FCGX_Free(r, 1);
+}
+
+static int
+fcgi_watch_fd(struct client *c)
+{
+	FCGX_Request *r = c->ctx;
+
+	return r->ipcFd;
+}
+
+/* ---- workers ---- */
+
+/* Wait until fd is readable (0) or a stop is requested (-1). */
+static int
+wait_readable(int fd)
+{
+	struct pollfd p[2];
+
+	p[0].fd = fd;
+	p[0].events = POLLIN;
+	p[1].fd = stop_pipe[0];
+	p[1].events = POLLIN;
+	for (;;) {
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p[1].revents != 0)
+			return -1;
+		if (p[0].revents != 0)
+			return 0;
+	}
+}
+
+/*
+ * Bound every read and write on a FastCGI connection by the idle
+ * timeout, so a silent or stuck web server (or a client that stops
+ * reading a stream) cannot hold a worker forever.
+ */
+static void
+set_io_timeout(int fd, long ms)
+{
+	struct timeval tv;
+
+	if (ms <= 0)
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * FCGI_WEB_SERVER_ADDRS, as libfcgi reads it: the addresses TCP
+ * connections may come from (empty: any).  Read once, at start-up.
+ */
+static int
+load_web_servers(void)
+{
+	const char *env = getenv("FCGI_WEB_SERVER_ADDRS");
+	struct strlist words;
+	size_t i;
+	int rc = 0;
+
+	if (env == NULL || strlist_split(env, &words) == -1)
+		return 0;
+	for (i = 0; i < words.n; i++) {
+		if (cidr_list_add(&web_servers, words.v[i]) == -1) {
+			log_error("FCGI_WEB_SERVER_ADDRS: \"%s\" is not an "
+			    "address", words.v[i]);
+			rc = -1;
+		}
+	}
+	strlist_free(&words);
+	return rc;
+}
+
+/* May this peer talk to us?  Unix sockets are guarded by their mode. */
+static bool
+web_server_allowed(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const unsigned char *a;
+	int family;
+	size_t i;
+
+	if (web_servers.n == 0)
+		return true;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		family = AF_INET;
+		a = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+	} else if (ss.ss_family == AF_INET6) {
+		family = AF_INET6;
+		a = (const unsigned char *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else
+		return true;
+	for (i = 0; i < web_servers.n; i++)
+		if (cidr_contains(&web_servers.v[i], family, a))
+			return true;
+	return false;
+}
+
+/*
+ * The next request on a new connection; -1 to stop.  extproxy accepts
+ * the connection itself so that its timeouts are set before libfcgi
+ * reads from it: FCGX_Accept_r() reads the params with blocking reads.
+ * Its request has no listening socket, so libfcgi never accepts one.
+ */
+static int
+next_request(struct worker *w)
+{
+	int fd;
+
+	for (;;) {
+		if (wait_readable(listen_fd) == -1)
+			return -1;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED) {
+				log_error("worker %d: accept: %s", w->id,
+				    strerror(errno));
+				usleep(100 * 1000);	/* e.g. EMFILE */
+			}
+			continue;
+		}
+		if (!web_server_allowed(fd)) {
+			log_warn("refused a FastCGI connection from an address "
+			    "not in FCGI_WEB_SERVER_ADDRS");
+			close(fd);
+			continue;
+		}
+		set_io_timeout(fd, w->cfg->idle_ms);
+		w->req.ipcFd = fd;
+		w->req.keepConnection = 1;	/* Accept_r must not close it */
+		if (FCGX_Accept_r(&w->req) == 0)
+			return 0;
+		/* no valid request arrived in time; libfcgi closed fd */
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct client c = {
+		.read = fcgi_read, .write = fcgi_write, .flush = fcgi_flush,
+		.abort = fcgi_abort, .watch_fd = fcgi_watch_fd, .ctx = &w->req,
+	};
+
+	while (next_request(w) == 0) {
+		c.envp = w->req.envp;
+		proxy_serve(&c, w->up, w->cfg);
+		/*
+		 * One request per connection: a worker waiting on a kept
+		 * connection would not serve new ones.
+		 */
+		w->req.keepConnection = 0;
+		FCGX_Finish_r(&w->req);
+	}
+	FCGX_Free(&w->req, 1);
+	return NULL;
+}
+
+/* SIGTERM/SIGINT stop the server; SIGHUP is logged and ignored for now. */
+static int
+wait_for_stop(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			return -1;
+		if (sig == SIGHUP) {
+			log_warn("SIGHUP: live reload is not supported yet; "
+			    "restart to apply a new configuration");
+			continue;
+		}
+		log_info("signal %d: finishing requests in flight, then exiting",
+		    sig);
+		return 0;
+	}
+}
+
+int
+server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
+{
+	struct worker *workers;
+	sigset_t set;
+	long i, started = 0;
+	int rc = 0;
+
+	listen_fd = fd;
+	if (load_web_servers() == -1) {
+		cidr_list_free(&web_servers);
+		return -1;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    pipe(stop_pipe) == -1) {
+		log_error("set-up: %s", strerror(errno));
+		return -1;
+	}
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return -1;
+	}
+	/* only the main thread takes the stop signals, in sigwait() */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if ((workers = calloc((size_t)cfg->workers, sizeof(*workers))) == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < cfg->workers; i++) {
+		struct worker *w = &workers[i];
+
+		w->id = (int)i;
+		w->cfg = cfg;
+		w->share = share;
+		if ((w->up = upstream_new(cfg, share)) == NULL ||
+		    FCGX_InitRequest(&w->req, -1, 0) != 0 ||
+		    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			log_error("cannot start worker %ld", i);
+			upstream_free(w->up);
+			rc = -1;
+			break;
+		}
+		started++;
+	}
+	log_info("serving FastCGI with %ld workers", started);
+	if (rc == 0)
+		rc = wait_for_stop();
+	if (write(stop_pipe[1], "x", 1) == -1)
+		log_error("stop pipe: %s", strerror(errno));
+	for (i = 0; i < started; i++) {
+		pthread_join(workers[i].thread, NULL);
+		upstream_free(workers[i].up);
+	}
+	free(workers);
+	close(stop_pipe[0]);
+	close(stop_pipe[1]);
+	cidr_list_free(&web_servers);
+	log_info("stopped");
+	return rc;
+}
+
+/* ---- plain CGI ---- */
+
+extern char **environ;
+
+static ssize_t
+cgi_read(struct client *c, char *buf, size_t n)
+{
+	ssize_t got;
+
+	(void)c;
+	do
+		got = read(STDIN_FILENO, buf, n);
+	while (got == -1 && errno == EINTR);
+	return got;
+}
+
+static int
+cgi_write(struct client *c, const char *buf, size_t n)
+{
+	(void)c;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}
+
+static int
+cgi_flush(struct client *c)
+{
+	(void)c;
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+static void
+cgi_abort(struct client *c)
+{
+	(void)c;
+	fflush(stdout);
+	/*
+	 * A CGI response ends when stdout closes, so a web server cannot
+	 * tell this from a complete response unless the upstream sent a
+	 * Content-Length (a limit of CGI; FastCGI can tell).
+	 */
+	close(STDOUT_FILENO);
+}
+
+int
+server_run_cgi(const struct config *cfg, CURLSH *share)
+{
+	struct upstream *up;
+	struct client c = {
+		.read = cgi_read, .write = cgi_write, .flush = cgi_flush,
+		.abort = cgi_abort,
+	};
+
+	if ((up = upstream_new(cfg, share)) == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	c.envp = environ;
+	proxy_serve(&c, up, cfg);
+	fflush(stdout);
+	upstream_free(up);
+	return 0;
+}
