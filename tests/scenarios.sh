@@ -1,0 +1,236 @@
+# tests/scenarios.sh: the end-to-end checks every deployment must pass.
+# Sourced after tests/lib.sh; expects PROXY_URL (where extproxy is
+# mounted), UP_PORT (test origin), DEAD_PORT (allow-listed, closed),
+# HOLE_PORT (allow-listed, connects hang),
+# DECOY_PORT (a second origin nothing should reach) and WORKERS_TOTAL.
+
+
+# start_origins: the origins and ports every scenario run needs, and
+# PROXY_URL on the lighttpd port.
+start_origins() {
+	require_cmd lighttpd
+	require_cmd curl
+	start_upstream UP
+	start_upstream DECOY
+	start_upstream HOLE -B
+	DEAD_PORT=$(free_port)
+	WEB_PORT=$(free_port)
+	PROXY_URL=http://127.0.0.1:$WEB_PORT/externalproxy
+	UP=http://127.0.0.1:$UP_PORT
+}
+
+# px TARGET [curl args...]: request through extproxy; prints the status,
+# leaves the body in $T/body and the headers in $T/head.
+px() {
+	local target=$1
+	shift
+	curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' \
+	    -H "Proxy-To: $target" "$@" "$PROXY_URL"
+}
+
+# px_timed TARGET [curl args...]: as px, prints "STATUS SECONDS".
+px_timed() {
+	local target=$1
+	shift
+	curl -s -o "$T/body" -D "$T/head" -w '%{http_code} %{time_total}' \
+	    -H "Proxy-To: $target" "$@" "$PROXY_URL"
+}
+
+# hdr NAME: the value of response header NAME in $T/head ("" if absent).
+hdr() {
+	tr -d '\r' <"$T/head" | awk -v n="$1" 'BEGIN { IGNORECASE = 1 }
+	    tolower(substr($0, 1, length(n) + 1)) == tolower(n ":") {
+	        sub(/^[^:]*: */, ""); print; exit }'
+}
+
+has_hdr() { tr -d '\r' <"$T/head" | grep -qi "^$1:"; }
+body_has() { grep -q -- "$1" "$T/body"; }
+body_lacks() { ! grep -qi -- "$1" "$T/body"; }
+scenario_methods() {
+	local s
+	s=$(px "$UP/echo?x=1" -H 'X-Custom: hello')
+	check "GET relayed with status 200" is "$s" 200
+	check "GET body is the upstream's" body_has "^GET /echo?x=1$"
+	check "custom request header forwarded" body_has "^X-Custom: hello"
+	check "Host is the target's" body_has "^Host: 127.0.0.1:$UP_PORT"
+	check "Proxy-To not forwarded" body_lacks "^Proxy-To:"
+	check "upstream header relayed" has_hdr X-Conn-Seq
+
+	s=$(px "$UP/echo" -I)
+	check "HEAD relayed" is "$s" 200
+	check "HEAD has no body" body_lacks "^HEAD /echo"
+
+	head -c 100000 /dev/urandom >"$T/post.bin"
+	s=$(px "$UP/echo" --data-binary @"$T/post.bin" -H 'Content-Type: application/x-test')
+	check "POST relayed" is "$s" 200
+	check "POST body arrived whole" is "$(hdr X-Body-Length)" 100000
+	check "POST body bytes identical" cmp -s <(tail -c 100000 "$T/body") "$T/post.bin"
+	check "POST Content-Type forwarded" body_has "^Content-Type: application/x-test"
+
+	s=$(px "$UP/echo" --data-binary 'a=1' -H 'Content-Type:')
+	check "POST without Content-Type gets none added" body_lacks "^Content-Type:"
+
+	for m in PUT PATCH DELETE OPTIONS; do
+		s=$(px "$UP/echo" -X "$m" --data-binary "body-$m")
+		check "$m relayed" is "$s" 200
+		check "$m method and body reach the upstream" \
+		    sh -c "grep -q '^$m /echo' '$T/body' && grep -q 'body-$m' '$T/body'"
+	done
+	s=$(px "$UP/echo" -X DELETE)
+	check "DELETE without body relayed" is "$s" 200
+
+	s=$(px "$UP/status/404")
+	check "upstream 404 relayed" is "$s" 404
+	s=$(px "$UP/status/503")
+	check "upstream 503 relayed" is "$s" 503
+	s=$(px "$UP/status/204")
+	check "upstream 204 relayed" is "$s" 204
+}
+
+scenario_refusals() {
+	local s
+	s=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' "$PROXY_URL")
+	check "missing Proxy-To: 400" is "$s" 400
+	check "error body is text/plain" sh -c "grep -qi '^Content-Type: text/plain' '$T/head'"
+	s=$(px "ftp://127.0.0.1:$UP_PORT/")
+	check "ftp target: 400" is "$s" 400
+	s=$(px "http://user:secret@127.0.0.1:$UP_PORT/echo")
+	check "userinfo in target: 400" is "$s" 400
+	check "error body does not echo the target" body_lacks "secret"
+	s=$(px "127.0.0.1:$UP_PORT/echo")
+	check "target without scheme: 400" is "$s" 400
+	s=$(px "http://127.0.0.1:$DECOY_PORT/echo?token=hunter2")
+	check "target off the allowlist: 403" is "$s" 403
+	check "403 body does not echo the target" body_lacks "hunter2"
+	s=$(px "http://localhost:$UP_PORT/headers")
+	check "allowed host, path off the allowlist: 403" is "$s" 403
+	s=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -X PROPFIND \
+	    -H "Proxy-To: $UP/echo" "$PROXY_URL")
+	check "PROPFIND: 405" is "$s" 405
+	check "405 carries Allow" has_hdr Allow
+	head -c 1100000 /dev/zero >"$T/big.bin"
+	s=$(px "$UP/echo" --data-binary @"$T/big.bin")
+	check "request body over max_request_body: 413" is "$s" 413
+	s=$(px "http://127.0.0.1:$DEAD_PORT/")
+	check "closed upstream port: 502" is "$s" 502
+	s=$(px "$UP/garbage")
+	check "non-HTTP upstream answer: 502" is "$s" 502
+}
+
+scenario_timeouts() {
+	local s t start pid
+	# a stalled upstream ties up one worker; another request still flows
+	start=$(date +%s.%N)
+	curl -s -o "$T/slow.body" -w '%{http_code} %{time_total}' \
+	    -H "Proxy-To: $UP/sleep/5000" "$PROXY_URL" >"$T/slow.out" &
+	pid=$!
+	sleep 0.2
+	s=$(px_timed "$UP/echo")
+	check "another worker serves while one waits" is "${s%% *}" 200
+	check "... and serves promptly" within 0 0.8 "${s##* }"
+	wait "$pid"
+	read -r s t <"$T/slow.out"
+	check "response_header timeout: 504" is "$s" 504
+	check "response_header timeout fires after 1s" within 0.95 1.6 "$t"
+
+	t=$(curl -s -o "$T/body" -w '%{time_total}' -H "Proxy-To: $UP/stall/4000" \
+	    "$PROXY_URL"; echo " $?")
+	check "idle timeout cuts a stalled body short" sh -c "[ '${t##* }' != 0 ]"
+	check "idle timeout fires after 1s" within 0.95 1.6 "${t%% *}"
+	check "the body started before the cut" body_has begin
+
+	s=$(px_timed "http://127.0.0.1:$HOLE_PORT/")
+	check "connect timeout: 504" is "${s%% *}" 504
+	check "connect timeout fires after 2s" within 1.95 2.6 "${s##* }"
+	check "... and says so" body_has "upstream connect timeout"
+
+	s=$(px_timed "$UP/slow/6/400")
+	check "slow stream longer than every timeout completes" is "${s%% *}" 200
+	check "... with all its chunks" body_has "^chunk 6$"
+	check "... taking its time" within 1.9 5 "${s##* }"
+}
+
+scenario_headers() {
+	local s
+	s=$(px "$UP/echo" -H 'Authorization: Bearer topsecret' -H 'Cookie: a=b' \
+	    -H 'Proxy-Authorization: Basic eA==' -H 'X-Keep: 1' \
+	    -H 'Connection: X-Drop-Me' -H 'X-Drop-Me: 1' -H 'Forward-To: http://x/')
+	check "request relayed" is "$s" 200
+	check "Authorization stripped" body_lacks "^Authorization:"
+	check "Cookie stripped" body_lacks "^Cookie:"
+	check "Proxy-Authorization stripped" body_lacks "^Proxy-Authorization:"
+	check "header named by Connection stripped" body_lacks "^X-Drop-Me:"
+	check "Forward-To not forwarded" body_lacks "^Forward-To:"
+	check "ordinary header kept" body_has "^X-Keep: 1"
+
+	s=$(px "$UP/headers")
+	check "headers response relayed" is "$s" 200
+	check "Set-Cookie stripped" sh -c "! grep -qi '^Set-Cookie' '$T/head'"
+	check "X-Accel-Redirect never reaches the web server" sh -c "! grep -qi '^X-Accel-Redirect' '$T/head'"
+	check "X-Sendfile never reaches the web server" sh -c "! grep -qi '^X-Sendfile' '$T/head'"
+	check "upstream Status header ignored" is "$(head -n1 "$T/head" | tr -d '\r' | cut -d' ' -f2)" 200
+	check "hop-by-hop Keep-Alive stripped" sh -c "! grep -qi '^Keep-Alive' '$T/head'"
+	check "header named by upstream Connection stripped" sh -c "! grep -qi '^X-Hop' '$T/head'"
+	check "ordinary upstream header kept" is "$(hdr X-Upstream)" yes
+	check "no-cache: Cache-Control" is "$(hdr Cache-Control)" "no-cache, private, max-age=0"
+	check "no-cache: Expires" is "$(hdr Expires)" "Thu, 01 Jan 1970 00:00:00 GMT"
+	check "no-cache: Pragma" is "$(hdr Pragma)" "no-cache"
+
+	s=$(px "$UP/gzip")
+	check "gzip response relayed" is "$s" 200
+	check "Content-Encoding passed through" is "$(hdr Content-Encoding)" gzip
+	check "gzip body untouched" sh -c "gunzip -c <'$T/body' | grep -q 'hello gzip'"
+
+	local decoy
+	decoy=$(conns "$DECOY_PORT")
+	s=$(px "$UP/echo" -H "Proxy: http://127.0.0.1:$DECOY_PORT")
+	check "Proxy: header does not divert" is "$s" 200
+	check "Proxy: header not forwarded" body_lacks "^Proxy:"
+	check "decoy proxy never contacted" is "$(conns "$DECOY_PORT")" $((decoy + 1))
+}
+
+scenario_redirect_passthrough() {
+	local s
+	s=$(px "$UP/redirect/302?to=/echo")
+	check "redirect passed through" is "$s" 302
+	check "relative Location made absolute" is "$(hdr Location)" "$UP/echo"
+	check "redirect body is the upstream's" body_has "^redirect$"
+	s=$(px "$UP/redirect/301?to=http://example.invalid/x")
+	check "absolute Location kept" is "$(hdr Location)" "http://example.invalid/x"
+}
+
+scenario_reuse() {
+	local before after i n=50
+	before=$(conns "$UP_PORT")
+	for i in $(seq 1 $n); do
+		curl -s -o /dev/null -H "Proxy-To: $UP/echo" "$PROXY_URL"
+	done
+	after=$(conns "$UP_PORT")
+	opened=$((after - before - 1))
+	echo "# $n sequential requests opened $opened upstream connection(s)"
+	check "$n requests reuse connections (<= $WORKERS_TOTAL opened)" \
+	    test "$opened" -le "$WORKERS_TOTAL" -a "$opened" -ge 0
+}
+
+# scenario_stream PID: a 20 MiB body streamed; PID's RSS must stay flat.
+scenario_stream() {
+	local pid=$1 s before after
+	px "$UP/bytes/1048576" >/dev/null
+	before=$(rss_kib "$pid")
+	s=$(curl -s -o "$T/stream.bin" -w '%{http_code}' -H "Proxy-To: $UP/bytes/20971520" "$PROXY_URL")
+	after=$(rss_kib "$pid")
+	echo "# worker RSS before ${before} KiB, after a 20 MiB body ${after} KiB"
+	check "20 MiB body relayed" is "$s" 200
+	curl -s -o "$T/direct.bin" "$UP/bytes/20971520"
+	check "20 MiB body byte-exact" cmp -s "$T/stream.bin" "$T/direct.bin"
+	check "RSS stays flat (< 4 MiB growth)" test $((after - before)) -lt 4096
+}
+
+run_scenarios() {
+	scenario_methods
+	scenario_refusals
+	scenario_headers
+	scenario_redirect_passthrough
+	scenario_timeouts
+	scenario_reuse
+}
