@@ -75,7 +75,6 @@ reply_error(struct client *c, int status, const char *msg,
 	    msg);
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
-	if (c->write(c, buf, len) == -1)
-		return -1;
-	return c->flush(c);
+	/* not flushed: ending the request sends it with the end record */
+	return c->write(c, buf, len);
 }

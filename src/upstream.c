@@ -46,6 +46,7 @@ struct upstream {
 	enum fail		 fail;
 	bool			 addr_denied;
 	bool			 headers_done;	/* status line sent to client */
+	bool			 unflushed;	/* client output not yet flushed */
 	bool			 discard;	/* redirect being followed */
 	bool			 have_next;
 	int			 hops;		/* redirects followed so far */
@@ -303,11 +304,11 @@ send_head(struct upstream *u, long code, size_t n)
 		return -1;
 	memcpy(u->obuf + len, "\r\n", 2);
 	len += 2;
-	if (u->f->client->write(u->f->client, u->obuf, len) == -1 ||
-	    u->f->client->flush(u->f->client) == -1) {
+	if (u->f->client->write(u->f->client, u->obuf, len) == -1) {
 		u->fail = F_CLIENT_GONE;
 		return -1;
 	}
+	u->unflushed = true;
 	return 0;
 }
 
@@ -415,10 +416,11 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 		u->fail = F_TOO_BIG_STREAM;
 		return 0;
 	}
-	if (c->write(c, buf, len) == -1 || c->flush(c) == -1) {
+	if (c->write(c, buf, len) == -1) {
 		u->fail = F_CLIENT_GONE;
 		return 0;
 	}
+	u->unflushed = true;
 	u->f->bytes_down += (int64_t)len;
 	u->mark_ms = now_ms();
 	return len;
@@ -596,6 +598,21 @@ run(struct upstream *u)
 			rc = CURLE_OPERATION_TIMEDOUT;
 			break;
 		}
+		/*
+		 * Flush only before waiting: what arrived so far reaches the
+		 * client now, and the last block of a response goes out with
+		 * the end of the request in one write, so a web server that
+		 * stops reading once it has Content-Length bytes still sees
+		 * the end (nginx keeps the FastCGI connection only then).
+		 */
+		if (u->unflushed) {
+			u->unflushed = false;
+			if (u->f->client->flush(u->f->client) == -1) {
+				u->fail = F_CLIENT_GONE;
+				rc = CURLE_WRITE_ERROR;
+				break;
+			}
+		}
 		wfd.fd = u->watch_fd;
 		wfd.events = CURL_WAIT_POLLIN;
 		wfd.revents = 0;
@@ -704,6 +721,7 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 	u->hops = 0;
 	u->start_ms = now_ms();
 	u->watch_fd = -1;
+	u->unflushed = false;
 	if (!u->send_body)
 		watch_client(u);
 	for (;;) {
