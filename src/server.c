@@ -14,6 +14,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -86,16 +87,27 @@ fcgi_flush(struct client *c)
 
 /*
  * Close the connection without FCGI_END_REQUEST, so the web server sees
- * the response as broken rather than complete.
+ * the response as broken rather than complete.  nginx without response
+ * buffering takes a bare close for the end of a response and leaves its
+ * client waiting, so an FCGI_UNKNOWN_TYPE record goes first: no web
+ * server expects one there, and each takes it as a protocol error and
+ * drops its client's connection.
  */
 static void
 fcgi_abort(struct client *c)
 {
+	static const unsigned char broken[16] = {
+		FCGI_VERSION_1, FCGI_UNKNOWN_TYPE, 0, 0, 0, 8, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+	};
 	FCGX_Request *r = c->ctx;
 
 	FCGX_FFlush(r->out);
-	if (r->ipcFd >= 0)
+	if (r->ipcFd >= 0) {
+		if (write(r->ipcFd, broken, sizeof(broken)) == -1)
+			log_debug("abort record: %s", strerror(errno));
 		shutdown(r->ipcFd, SHUT_RDWR);
+	}
 	FCGX_Free(r, 1);
 }
 
