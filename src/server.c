@@ -1,13 +1,15 @@
 /*
  * server: the FastCGI accept loop and its worker threads, and plain CGI.
  *
- * Workers wait for a connection with poll() on the listening socket and
- * on a stop pipe, so a stop request reaches idle workers at once while
- * busy ones finish their request.  The listening socket is non-blocking:
- * when another worker or process wins the race for a connection, accept
- * fails with EAGAIN and the worker simply waits again.  Each connection
- * carries one request (FCGI_KEEP_CONN is not honoured), and its reads
- * and writes are bounded by [timeouts] idle.
+ * Workers share one epoll set holding the listening socket, a stop pipe
+ * and the idle connections a web server asked to keep (FCGI_KEEP_CONN),
+ * so whichever worker is free takes the next request, on a new or a kept
+ * connection, and a stop reaches idle workers at once while busy ones
+ * finish.  The listening socket is non-blocking: when another worker or
+ * process wins the race for a connection, accept fails with EAGAIN and
+ * the worker simply waits again.  No worker ever blocks on an idle kept
+ * connection.  Reads and writes on a connection are bounded by
+ * [timeouts] idle.
  */
 #include <config.h>
 
@@ -21,10 +23,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -45,6 +49,9 @@ struct worker {
 };
 
 static int listen_fd = -1;
+static int epoll_fd = -1;
+static atomic_int kept;			/* connections in the set, idle */
+static atomic_bool stopping;
 static struct cidr_list web_servers;	/* FCGI_WEB_SERVER_ADDRS */
 static int stop_pipe[2] = { -1, -1 };
 
@@ -121,29 +128,11 @@ fcgi_watch_fd(struct client *c)
 
 /* ---- workers ---- */
 
-/* Wait until fd is readable (0) or a stop is requested (-1). */
-static int
-wait_readable(int fd)
-{
-	struct pollfd p[2];
-
-	p[0].fd = fd;
-	p[0].events = POLLIN;
-	p[1].fd = stop_pipe[0];
-	p[1].events = POLLIN;
-	for (;;) {
-		p[0].revents = p[1].revents = 0;
-		if (poll(p, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (p[1].revents != 0)
-			return -1;
-		if (p[0].revents != 0)
-			return 0;
-	}
-}
+/*
+ * Kept connections waiting for their next request, in the epoll set;
+ * more than this and a finished connection is closed instead.
+ */
+#define KEPT_MAX	256
 
 /*
  * Bound every read and write on a FastCGI connection by the idle
@@ -221,41 +210,155 @@ web_server_allowed(int fd)
 }
 
 /*
- * The next request on a new connection; -1 to stop.  extproxy accepts
- * the connection itself so that its timeouts are set before libfcgi
- * reads from it: FCGX_Accept_r() reads the params with blocking reads.
- * Its request has no listening socket, so libfcgi never accepts one.
+ * A new connection from the listening socket, or -1 if none is waiting.
+ * extproxy accepts connections itself so that their timeouts are set
+ * before libfcgi reads from them: FCGX_Accept_r() reads with blocking
+ * reads.  Its request has no listening socket, so libfcgi never accepts.
  */
 static int
-next_request(struct worker *w)
+accept_one(struct worker *w)
 {
 	int fd;
 
 	for (;;) {
-		if (wait_readable(listen_fd) == -1)
-			return -1;
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				log_error("worker %d: accept: %s", w->id,
 				    strerror(errno));
 				usleep(100 * 1000);	/* e.g. EMFILE */
 			}
+			return -1;
+		}
+		if (web_server_allowed(fd))
+			break;
+		log_warn("refused a FastCGI connection from an address "
+		    "not in FCGI_WEB_SERVER_ADDRS");
+		close(fd);
+	}
+	set_io_timeout(fd, w->cfg->idle_ms);
+	log_debug("worker %d: new FastCGI connection", w->id);
+	return fd;
+}
+
+/*
+ * Stopping: a kept connection whose next request already arrived is
+ * still served (the web server sent it before it could know); then -1.
+ */
+static int
+drain_one(bool *was_kept)
+{
+	struct epoll_event ev;
+	int seen_stop = 0;
+
+	/*
+	 * One event at a time: a kept connection's one-shot event disarms
+	 * it when reported, so none may be reported and then dropped.  The
+	 * stop pipe stays ready and goes to the back of the ready list each
+	 * time, so seeing it twice means nothing else is ready.
+	 */
+	while (seen_stop < 2) {
+		if (epoll_wait(epoll_fd, &ev, 1, 0) != 1)
+			return -1;
+		if (ev.data.fd == stop_pipe[0]) {
+			seen_stop++;
 			continue;
 		}
-		if (!web_server_allowed(fd)) {
-			log_warn("refused a FastCGI connection from an address "
-			    "not in FCGI_WEB_SERVER_ADDRS");
-			close(fd);
+		if (ev.data.fd == listen_fd)
 			continue;
+		atomic_fetch_sub(&kept, 1);
+		*was_kept = true;
+		return ev.data.fd;
+	}
+	return -1;
+}
+
+/*
+ * The next connection with a request waiting on it: a new one, or a
+ * kept one whose web server sent its next request; -1 to stop.  Every
+ * worker waits in the same epoll set, so whichever is free takes it.
+ * Kept connections are in the set with EPOLLONESHOT: one worker gets
+ * each, and it stays out of the set until that worker puts it back.
+ */
+static int
+next_connection(struct worker *w, bool *was_kept)
+{
+	struct epoll_event ev;
+	int n, fd;
+
+	for (;;) {
+		n = epoll_wait(epoll_fd, &ev, 1, -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("worker %d: epoll_wait: %s", w->id,
+			    strerror(errno));
+			return -1;
 		}
-		set_io_timeout(fd, w->cfg->idle_ms);
-		w->req.ipcFd = fd;
-		w->req.keepConnection = 1;	/* Accept_r must not close it */
-		if (FCGX_Accept_r(&w->req) == 0)
-			return 0;
-		/* no valid request arrived in time; libfcgi closed fd */
+		if (n == 0)
+			continue;
+		fd = ev.data.fd;
+		if (fd == stop_pipe[0])
+			return drain_one(was_kept);
+		if (fd != listen_fd) {
+			atomic_fetch_sub(&kept, 1);
+			*was_kept = true;
+			return fd;
+		}
+		if ((fd = accept_one(w)) != -1) {
+			*was_kept = false;
+			return fd;
+		}
+	}
+}
+
+/*
+ * After a response on a connection the web server asked to keep
+ * (FCGI_KEEP_CONN): is it clean for the next request?  The rest of the
+ * request body, if any, is read and dropped, up to a bound; a request
+ * whose body was left unread past that is not worth the wait.
+ */
+static bool
+can_keep(FCGX_Request *r)
+{
+	char scratch[4096];
+	int i, got;
+
+	if (r->ipcFd < 0 || !r->keepConnection || stopping ||
+	    atomic_load(&kept) >= KEPT_MAX)
+		return false;
+	if (r->in == NULL || FCGX_GetError(r->in) != 0)
+		return false;
+	for (i = 0; i < 16; i++) {
+		if (FCGX_HasSeenEOF(r->in))
+			return FCGX_GetError(r->in) == 0;
+		got = FCGX_GetStr(scratch, sizeof(scratch), r->in);
+		if (got <= 0 && !FCGX_HasSeenEOF(r->in))
+			return false;
+	}
+	return FCGX_HasSeenEOF(r->in) && FCGX_GetError(r->in) == 0;
+}
+
+/*
+ * Put a kept connection back in the set for any worker to take.  One
+ * taken from the set is still registered there, disarmed by its
+ * one-shot event; a new one is added.  (Closing a connection removes
+ * it from the set.)
+ */
+static void
+keep(struct worker *w, int fd, bool registered)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+
+	ev.data.fd = fd;
+	atomic_fetch_add(&kept, 1);
+	if (epoll_ctl(epoll_fd, registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    fd, &ev) == -1) {
+		log_error("worker %d: epoll_ctl: %s", w->id, strerror(errno));
+		atomic_fetch_sub(&kept, 1);
+		close(fd);
 	}
 }
 
@@ -267,16 +370,28 @@ worker_main(void *arg)
 		.read = fcgi_read, .write = fcgi_write, .flush = fcgi_flush,
 		.abort = fcgi_abort, .watch_fd = fcgi_watch_fd, .ctx = &w->req,
 	};
+	bool was_kept;
+	int fd;
 
-	while (next_request(w) == 0) {
+	while ((fd = next_connection(w, &was_kept)) != -1) {
+		w->req.ipcFd = fd;
+		w->req.keepConnection = 1;	/* Accept_r must not close it */
+		if (FCGX_Accept_r(&w->req) != 0)
+			continue;	/* nothing valid came: libfcgi closed fd */
 		c.envp = w->req.envp;
 		proxy_serve(&c, w->up, w->cfg);
-		/*
-		 * One request per connection: a worker waiting on a kept
-		 * connection would not serve new ones.
-		 */
-		w->req.keepConnection = 0;
-		FCGX_Finish_r(&w->req);
+		if (can_keep(&w->req)) {
+			FCGX_Finish_r(&w->req);
+			if (w->req.ipcFd == fd) {	/* still open */
+				w->req.ipcFd = -1;
+				keep(w, fd, was_kept);
+			} else
+				log_debug("worker %d: FastCGI connection "
+				    "closed after an error", w->id);
+		} else {
+			w->req.keepConnection = 0;
+			FCGX_Finish_r(&w->req);
+		}
 	}
 	FCGX_Free(&w->req, 1);
 	return NULL;
@@ -307,6 +422,15 @@ wait_for_stop(void)
 	}
 }
 
+static int
+watch(int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	ev.data.fd = fd;
+	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
 int
 server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 {
@@ -321,7 +445,10 @@ server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 		return -1;
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    pipe(stop_pipe) == -1) {
+	    pipe(stop_pipe) == -1 ||
+	    (epoll_fd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    watch(listen_fd, EPOLLIN | EPOLLEXCLUSIVE) == -1 ||
+	    watch(stop_pipe[0], EPOLLIN) == -1) {
 		log_error("set-up: %s", strerror(errno));
 		return -1;
 	}
@@ -359,6 +486,8 @@ server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 	log_info("serving FastCGI with %ld workers", started);
 	if (rc == 0)
 		rc = wait_for_stop();
+	atomic_store(&stopping, true);
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
 	if (write(stop_pipe[1], "x", 1) == -1)
 		log_error("stop pipe: %s", strerror(errno));
 	for (i = 0; i < started; i++) {
@@ -368,6 +497,7 @@ server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 	free(workers);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);
+	close(epoll_fd);
 	cidr_list_free(&web_servers);
 	log_info("stopped");
 	return rc;
