@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,6 +40,8 @@
 #define LEN_CHUNKED (-2)                /* send_head: chunked encoding */
 
 static atomic_ulong g_conns;
+static uint64_t g_keepalive_ms;         /* -k: idle keep-alive limit, 0 none */
+static uint64_t g_max_requests;         /* -n: answered per connection, 0 any */
 static unsigned char g_pattern[BLOCK + 251];
 
 /* "hello gzip\n", gzip -n -9 */
@@ -132,6 +135,7 @@ struct req {
 struct conn {
 	int fd;
 	unsigned long seq, rseq;
+	bool reset;              /* close with a RST, not a FIN */
 	size_t keep, pos, end;   /* buf[0, keep) holds the current head */
 	struct req rq;
 	char buf[BUF_CAP];
@@ -782,6 +786,34 @@ static int route_redirect(struct conn *c, const char *s, size_t n)
 	return r;
 }
 
+/* /reset/headers, /reset/body: a connection reset (RST) halfway through
+ * the response head, or after 64 KiB of a 1 MiB body. */
+static int route_reset(struct conn *c, const char *s, size_t n)
+{
+	static const char part[] = "HTTP/1.1 200 OK\r\nContent-Type: text/pl";
+	if (n == 4 && memcmp(s, "body", 4) == 0) {
+		if (send_head(c, 200, "application/octet-stream", 1 << 20, NULL) ||
+		    write_all(c->fd, g_pattern, BLOCK))
+			return -1;
+	} else if (write_all(c->fd, part, sizeof part - 1)) {
+		return -1;
+	}
+	sleep_ms(300);   /* let what was sent travel before the reset */
+	c->reset = true;
+	return -1;
+}
+
+/* /truncated: a chunked body whose connection closes (FIN) before its
+ * last chunk. */
+static int route_truncated(struct conn *c)
+{
+	if (send_head(c, 200, "text/plain", LEN_CHUNKED, NULL) ||
+	    write_chunk(c->fd, "partial\n", 8))
+		return -1;
+	sleep_ms(300);
+	return -1;
+}
+
 static int route(struct conn *c, const struct sbuf *echo_body)
 {
 	struct req *rq = &c->rq;
@@ -815,6 +847,10 @@ static int route(struct conn *c, const struct sbuf *echo_body)
 		rq->close = true;
 		return send_text(c, 200, "bye\n");
 	}
+	if (path_under(rq, "/reset/", &rest, &n))
+		return route_reset(c, rest, n);
+	if (path_is(rq, "/truncated"))
+		return route_truncated(c);
 	if (path_is(rq, "/garbage")) {
 		static const char junk[] = "this is not http\r\n\r\n";
 		write_all(c->fd, junk, sizeof junk - 1);
@@ -844,6 +880,10 @@ static int serve_one(struct conn *c)
 	if (echo)
 		echo_prefix(rq, &body);
 	r = read_body(c, echo ? &body : NULL);
+	if (r == 0 && g_max_requests > 0 && c->rseq > g_max_requests) {
+		free(body.p);   /* -n: read it whole, close without an answer */
+		return -1;
+	}
 	if (r == 0)
 		r = route(c, &body);
 	else if (r > 0)
@@ -865,12 +905,30 @@ static void linger_close(int fd, char *scratch, size_t size)
 	close(fd);
 }
 
+/* -k: wait for the next request at most g_keepalive_ms; false: close. */
+static bool next_request_comes(struct conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int r;
+	if (g_keepalive_ms == 0 || c->pos < c->end)
+		return true;
+	while ((r = poll(&p, 1, (int)g_keepalive_ms)) < 0 && errno == EINTR)
+		;
+	return r > 0;
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
-	while (serve_one(c) == 0)
+	while (serve_one(c) == 0 && next_request_comes(c))
 		;
-	linger_close(c->fd, c->buf, sizeof c->buf);
+	if (c->reset) {
+		struct linger l = { 1, 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		close(c->fd);
+	} else {
+		linger_close(c->fd, c->buf, sizeof c->buf);
+	}
 	free(c);
 	return NULL;
 }
@@ -885,7 +943,11 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: upstream [-B] [-a ADDR] [-p PORT] [-f PORTFILE]\n");
+	fprintf(stderr, "usage: upstream [-B] [-a ADDR] [-p PORT] [-f PORTFILE]"
+	    " [-k MS] [-n N]\n"
+	    "  -k MS  close a keep-alive connection idle for MS milliseconds\n"
+	    "  -n N   answer N requests per connection, then read the next\n"
+	    "         request whole and close without answering it\n");
 	exit(2);
 }
 
@@ -1006,6 +1068,7 @@ static void spawn(int fd, unsigned long seq)
 	c->fd = fd;
 	c->seq = seq;
 	c->rseq = 0;
+	c->reset = false;
 	c->keep = c->pos = c->end = 0;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -1022,7 +1085,7 @@ int main(int argc, char **argv)
 	uint64_t port = 0;
 	bool hole = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "Ba:p:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "Ba:p:f:k:n:")) != -1) {
 		if (opt == 'B')
 			hole = true;
 		else if (opt == 'a')
@@ -1031,6 +1094,12 @@ int main(int argc, char **argv)
 			continue;
 		else if (opt == 'f')
 			portfile = optarg;
+		else if (opt == 'k' &&
+		    parse_num(optarg, strlen(optarg), MS_MAX, &g_keepalive_ms))
+			continue;
+		else if (opt == 'n' &&
+		    parse_num(optarg, strlen(optarg), UINT32_MAX, &g_max_requests))
+			continue;
 		else
 			usage();
 	}
