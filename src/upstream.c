@@ -11,6 +11,7 @@
 #include "upstream.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,21 @@
 
 enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
 
+/*
+ * A request body up to this size is read whole before the transfer, so
+ * that libcurl can send it again (rewinding through on_seek()) when a
+ * reused keep-alive connection turns out to have been closed by the
+ * upstream.  A larger body streams from the client and can be sent only
+ * once: a transfer that needs it again fails with 502, never sends a
+ * part of it.
+ */
+#define BODY_REPLAY_MAX	(64 * 1024)
+
 /* Why extproxy ended a transfer itself. */
 enum fail {
 	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TOO_BIG, F_TOO_BIG_STREAM,
 	F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER, F_TIMEOUT_IDLE,
-	F_TIMEOUT_TOTAL
+	F_TIMEOUT_TOTAL, F_NO_REPLAY
 };
 
 struct upstream {
@@ -55,6 +66,9 @@ struct upstream {
 	int64_t			 mark_ms;	/* last progress */
 	int64_t			 body_left;	/* request body still to read */
 	int			 watch_fd;	/* client to watch, or -1 */
+	bool			 body_buffered;	/* body is in body[] */
+	size_t			 body_len;
+	size_t			 body_pos;	/* next byte to send */
 
 	/* response header lines, NUL-separated */
 	size_t			 hlen;
@@ -62,6 +76,7 @@ struct upstream {
 	char			 hbuf[HDR_MAX_BYTES];
 	struct hdr		 hdrs[HDR_MAX_COUNT];
 	char			 obuf[HDR_MAX_BYTES + 1024];
+	char			 body[BODY_REPLAY_MAX];
 };
 
 static int64_t
@@ -149,6 +164,22 @@ client_gone(int fd)
 	return n == 2 && hdr[0] == 1 && hdr[1] == 2;
 }
 
+/* The request body from body[], as often as libcurl needs it. */
+static size_t
+read_buffered(struct upstream *u, char *buf, size_t want)
+{
+	size_t k = u->body_len - u->body_pos;
+
+	if (k > want)
+		k = want;
+	memcpy(buf, u->body + u->body_pos, k);
+	u->body_pos += k;
+	if ((int64_t)u->body_pos > u->f->bytes_up)
+		u->f->bytes_up = (int64_t)u->body_pos;
+	u->mark_ms = now_ms();
+	return k;
+}
+
 static size_t
 on_read(char *buf, size_t size, size_t n, void *arg)
 {
@@ -156,6 +187,8 @@ on_read(char *buf, size_t size, size_t n, void *arg)
 	size_t want = size * n;
 	ssize_t got;
 
+	if (u->body_buffered)
+		return read_buffered(u, buf, want);
 	if ((int64_t)want > u->body_left)
 		want = (size_t)u->body_left;
 	if (want == 0)
@@ -171,6 +204,51 @@ on_read(char *buf, size_t size, size_t n, void *arg)
 	if (u->body_left == 0)
 		watch_client(u);
 	return (size_t)got;
+}
+
+/*
+ * libcurl rewinds the request body to send it again on a new connection
+ * (a reused one was dead).  A streamed body can only be "rewound" before
+ * its first byte was read.
+ */
+static int
+on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct upstream *u = arg;
+
+	if (origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (u->body_buffered && offset >= 0 &&
+	    offset <= (curl_off_t)u->body_len) {
+		u->body_pos = (size_t)offset;
+		return CURL_SEEKFUNC_OK;
+	}
+	if (!u->body_buffered && offset == 0 &&
+	    u->body_left == u->f->req->content_length)
+		return CURL_SEEKFUNC_OK;
+	log_warn("a request body of %" PRId64 " bytes (over %d) was streamed "
+	    "and cannot be sent again on a new upstream connection",
+	    u->f->req->content_length, BODY_REPLAY_MAX);
+	u->fail = F_NO_REPLAY;
+	return CURL_SEEKFUNC_FAIL;
+}
+
+/* Read a small request body whole, to be able to send it again. */
+static int
+buffer_body(struct upstream *u)
+{
+	struct client *c = u->f->client;
+	size_t want = (size_t)u->f->req->content_length;
+	ssize_t got;
+
+	u->body_len = 0;
+	while (u->body_len < want) {
+		got = c->read(c, u->body + u->body_len, want - u->body_len);
+		if (got <= 0)
+			return -1;
+		u->body_len += (size_t)got;
+	}
+	return 0;
 }
 
 static const struct hdr *
@@ -476,6 +554,8 @@ upstream_new(const struct config *cfg, CURLSH *share)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
 	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(e, CURLOPT_READDATA, u);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, u);
 	return u;
 }
 
@@ -664,6 +744,9 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	case F_TIMEOUT_TOTAL:
 		*why = "upstream total timeout";
 		return 504;
+	case F_NO_REPLAY:
+		*why = "upstream connection lost, request body cannot be resent";
+		return 502;
 	case F_NONE:
 		break;
 	}
@@ -722,7 +805,17 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 	u->start_ms = now_ms();
 	u->watch_fd = -1;
 	u->unflushed = false;
-	if (!u->send_body)
+	u->body_buffered = false;
+	if (u->send_body && f->req->content_length <= BODY_REPLAY_MAX) {
+		if (buffer_body(u) == -1) {
+			f->status = 400;
+			f->reason = "request body incomplete";
+			reply_error(f->client, f->status, f->reason, NULL);
+			return;
+		}
+		u->body_buffered = true;
+	}
+	if (!u->send_body || u->body_buffered)
 		watch_client(u);
 	for (;;) {
 		u->phase = PH_CONNECT;
@@ -730,6 +823,7 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 		u->addr_denied = u->headers_done = u->discard = u->have_next = false;
 		u->hlen = u->nlines = 0;
 		u->body_left = u->send_body ? f->req->content_length : 0;
+		u->body_pos = 0;
 		curl_easy_setopt(u->easy, CURLOPT_CURLU, f->target->url);
 		curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, headers);
 		set_method(u);

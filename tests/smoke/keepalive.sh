@@ -1,0 +1,86 @@
+#!/bin/bash
+# Pooled keep-alive connections that the upstream closed: by its own
+# short keep-alive timeout (the close is seen before the next request),
+# and by a server that reads the next request on a kept connection and
+# closes without answering (the race libcurl answers by retrying on a
+# new connection).  The next GET and the next POST must still succeed,
+# the POST with its body whole; a streamed body too large to be resent
+# must fail with 502, never reach the upstream cut short.
+
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/lighttpd.sh"
+. "$top_srcdir/tests/scenarios.sh"
+
+require_cmd lighttpd
+require_cmd curl
+start_upstream UP
+start_upstream SHORT "-k 300"
+start_upstream CUT "-n 1"
+DEAD_PORT=$(free_port)
+WEB_PORT=$(free_port)
+PROXY_URL=http://127.0.0.1:$WEB_PORT/externalproxy
+SOCK=$T/extproxy.sock
+
+# one worker, so every request goes through the same connection pool
+SHORT_URL=http://127.0.0.1:$SHORT_PORT
+CUT_URL=http://127.0.0.1:$CUT_PORT
+WORKERS=1 write_config "$T/extproxy.ini"
+sed -i "s|^urls = |urls = $SHORT_URL, $CUT_URL, |" "$T/extproxy.ini"
+"$EXTPROXY" -c "$T/extproxy.ini" -l "$SOCK" 2>>"$T/extproxy.log" &
+EP_PID=$!
+PIDS="$PIDS $EP_PID"
+wait_for test -S "$SOCK" || die "extproxy did not start"
+lighttpd_conf "$T/lighttpd.conf" "	\"socket\" => \"$SOCK\""
+start_lighttpd "$T/lighttpd.conf"
+
+head -c 30000 /dev/urandom >"$T/small.bin"
+head -c 200000 /dev/urandom >"$T/large.bin"
+
+# post_ok NAME: the last px was a POST of $T/small.bin echoed whole
+post_ok() {
+	[ "$s" = 200 ] && [ "$(hdr X-Body-Length)" = 30000 ] &&
+	    cmp -s <(tail -c 30000 "$T/body") "$T/small.bin"
+}
+
+# --- the upstream closes idle connections after 300 ms
+S=$SHORT_URL
+s=$(px "$S/echo")
+check "keep-alive timeout: first GET" is "$s" 200
+sleep 0.8
+s=$(px "$S/echo")
+check "keep-alive timeout: GET after the upstream closed the pooled connection" \
+    is "$s" 200
+sleep 0.8
+s=$(px "$S/echo" --data-binary @"$T/small.bin")
+check "keep-alive timeout: POST after the upstream closed the pooled connection" \
+    post_ok
+sleep 0.8
+s=$(px "$S/echo" --data-binary @"$T/large.bin")
+check "keep-alive timeout: large POST on a fresh connection" is "$s" 200
+check "... with its body whole" is "$(hdr X-Body-Length)" 200000
+
+# --- the upstream answers one request per connection and drops the next
+C=$CUT_URL
+s=$(px "$C/echo")
+check "dropped request: first GET" is "$s" 200
+s=$(px "$C/echo")
+check "dropped request: GET on the dead pooled connection is retried" is "$s" 200
+check "... on a new connection" is "$(hdr X-Req-Seq)" 1
+s=$(px "$C/echo" --data-binary @"$T/small.bin")
+check "dropped request: POST on the dead pooled connection is retried" post_ok
+check "... on a new connection" is "$(hdr X-Req-Seq)" 1
+s=$(px "$C/echo" -X PUT --data-binary @"$T/small.bin")
+check "dropped request: PUT is retried with its body" post_ok
+s=$(px "$C/echo" --data-binary '')
+check "dropped request: empty POST is retried" is "$s" 200
+check "... and sends an empty body" is "$(hdr X-Body-Length)" 0
+
+s=$(px "$C/echo" --data-binary @"$T/large.bin")
+check "dropped request: a streamed 200 kB POST cannot be resent: 502" is "$s" 502
+check "... and says why" body_has "request body cannot be resent"
+check "... in the log too" grep -q "cannot be sent again on a new upstream connection" \
+    "$T/extproxy.log"
+s=$(px "$C/echo" --data-binary @"$T/small.bin")
+check "the worker serves the next POST" post_ok
+
+finish
