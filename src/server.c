@@ -244,14 +244,21 @@ accept_one(struct worker *w)
 }
 
 /*
- * Stopping: a kept connection whose next request already arrived is
- * still served (the web server sent it before it could know); then -1.
+ * Stopping: the connections the web server already queued on the
+ * listening socket, and the kept ones whose next request already
+ * arrived, are still served (it sent those requests before it could
+ * know); then -1.
  */
 static int
-drain_one(bool *was_kept)
+drain_one(struct worker *w, bool *was_kept)
 {
 	struct epoll_event ev;
-	int seen_stop = 0;
+	int fd, seen_stop = 0;
+
+	if ((fd = accept_one(w)) != -1) {
+		*was_kept = false;
+		return fd;
+	}
 
 	/*
 	 * One event at a time: a kept connection's one-shot event disarms
@@ -301,7 +308,7 @@ next_connection(struct worker *w, bool *was_kept)
 			continue;
 		fd = ev.data.fd;
 		if (fd == stop_pipe[0])
-			return drain_one(was_kept);
+			return drain_one(w, was_kept);
 		if (fd != listen_fd) {
 			atomic_fetch_sub(&kept, 1);
 			*was_kept = true;

@@ -3,8 +3,8 @@
 # mid-headers and mid-body, cuts a chunked body short or answers with
 # garbage; clients that leave mid-upload and mid-download; every worker
 # stalled while more requests queue; the web server restarted under a
-# running extproxy and extproxy restarted under a running web server.
-# Each must end with the
+# running extproxy and extproxy restarted under a running web server;
+# SIGTERM with requests in flight and queued.  Each must end with the
 # right status (or a response the client can tell is cut short), no
 # request lost, the worker free again and no descriptor leaked.
 
@@ -148,5 +148,23 @@ start_extproxy "$T/two.ini"
 s=$(px "$UP/echo")
 check "after an extproxy restart the running web server's first request succeeds" \
     is "$s" 200
+
+# --- SIGTERM with ten requests in flight: 2 being served, 8 queued
+for i in $(seq 1 10); do
+	curl -s -o "$T/inflight.$i" -w '%{http_code}' -H "Proxy-To: $UP/slow/5/200" \
+	    "$PROXY_URL" >"$T/inflight.$i.code" &
+	eval "c$i=\$!"
+done
+sleep 0.5
+kill -TERM "$EP_PID"
+for i in $(seq 1 10); do eval "wait \$c$i"; done
+wait "$EP_PID"; rc=$?
+check "SIGTERM with requests in flight exits 0" is "$rc" 0
+ok=0
+for i in $(seq 1 10); do
+	[ "$(cat "$T/inflight.$i.code")" = 200 ] &&
+	    [ "$(grep -c '^chunk' "$T/inflight.$i")" = 5 ] && ok=$((ok + 1))
+done
+check "all 10 requests in flight at SIGTERM complete with full bodies" is "$ok" 10
 
 finish
