@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1065,6 +1066,9 @@ static void spawn(int fd, unsigned long seq)
 		close(fd);
 		return;
 	}
+	/* a head and a body in two writes must not wait for a delayed ACK */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	c->fd = fd;
 	c->seq = seq;
 	c->rseq = 0;
