@@ -768,7 +768,8 @@ static int route_redirect(struct conn *c, const char *s, size_t n)
 	const char *to;
 	size_t to_len;
 	if (!parse_num(s, n, 308, &code) || (code != 301 && code != 302 &&
-	    code != 303 && code != 307 && code != 308))
+	    code != 303 && code != 307 && code != 308 && code != 200 &&
+	    code != 201))
 		return send_text(c, 400, "bad redirect code\n");
 	if (!query_get(&c->rq, "to", &to, &to_len))
 		return send_text(c, 400, "missing to\n");
