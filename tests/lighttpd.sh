@@ -1,8 +1,8 @@
 # tests/lighttpd.sh: lighttpd configurations for the tests (sourced).
 
-# lighttpd_conf FILE FASTCGI_BODY: lighttpd on 127.0.0.1:$WEB_PORT with
-# extproxy mounted at /externalproxy; FASTCGI_BODY is the inside of the
-# fastcgi.server host entry ("socket" => ..., or "bin-path" => ...).
+# lighttpd_conf FILE INCLUDED: lighttpd on 127.0.0.1:$WEB_PORT, its
+# errors in $T, INCLUDED (an etc/lighttpd-extproxy*.conf made by
+# etc_conf) included for /externalproxy.
 lighttpd_conf() {
 	mkdir -p "$T/www"
 	cat >"$1" <<CONF
@@ -10,12 +10,13 @@ server.document-root = "$T/www"
 server.bind = "127.0.0.1"
 server.port = $WEB_PORT
 server.errorlog = "$T/lighttpd-error.log"
-server.modules = ( "mod_fastcgi" )
-# relay response bodies as they arrive
-server.stream-response-body = 2
-fastcgi.server = ( "/externalproxy" => ( "extproxy" => (
-$2,
-	"check-local" => "disable",
-) ) )
+include "$2"
 CONF
+}
+
+# lighttpd_socket_conf OUT SOCKET: etc/lighttpd-extproxy-socket.conf
+# pointed at SOCKET, into OUT (an INCLUDED for lighttpd_conf).
+lighttpd_socket_conf() {
+	sed "s|/run/extproxy.sock|$2|g" \
+	    "$top_srcdir/etc/lighttpd-extproxy-socket.conf" >"$1"
 }

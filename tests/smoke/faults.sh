@@ -41,7 +41,8 @@ WORKERS=1 write_config "$T/one.ini"
 sed -i -e 's/^response_header = .*/response_header = 5s/' \
     -e 's/^idle = .*/idle = 3s/' "$T/one.ini"
 start_extproxy "$T/one.ini"
-lighttpd_conf "$T/lighttpd.conf" "	\"socket\" => \"$SOCK\""
+lighttpd_socket_conf "$T/extproxy-lighttpd.conf" "$SOCK"
+lighttpd_conf "$T/lighttpd.conf" "$T/extproxy-lighttpd.conf"
 start_lighttpd "$T/lighttpd.conf"
 
 s=$(px "$UP/echo")

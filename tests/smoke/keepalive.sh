@@ -30,7 +30,8 @@ sed -i "s|^urls = |urls = $SHORT_URL, $CUT_URL, |" "$T/extproxy.ini"
 EP_PID=$!
 PIDS="$PIDS $EP_PID"
 wait_for test -S "$SOCK" || die "extproxy did not start"
-lighttpd_conf "$T/lighttpd.conf" "	\"socket\" => \"$SOCK\""
+lighttpd_socket_conf "$T/extproxy-lighttpd.conf" "$SOCK"
+lighttpd_conf "$T/lighttpd.conf" "$T/extproxy-lighttpd.conf"
 start_lighttpd "$T/lighttpd.conf"
 
 head -c 30000 /dev/urandom >"$T/small.bin"

@@ -1,6 +1,7 @@
 #!/bin/bash
-# extproxy started by spawn-fcgi on a unix socket, lighttpd in front.
-# Runs the shared scenarios, then the checks that need their own
+# extproxy started by spawn-fcgi on a unix socket, lighttpd in front
+# with etc/lighttpd-extproxy-socket.conf.  Runs the shared scenarios and
+# extproxy-smoke, then the checks that need their own
 # configuration: exact connection reuse with one worker, follow and
 # block redirects, a 20 MiB stream with flat RSS, and proxy settings in
 # the environment that must be ignored.
@@ -8,10 +9,10 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/lighttpd.sh"
 . "$top_srcdir/tests/scenarios.sh"
+. "$top_srcdir/tests/deploy.sh"
 
 require_cmd spawn-fcgi
 start_origins
-SOCK=$T/extproxy.sock
 
 # start_extproxy CONFIG: (re)start extproxy under spawn-fcgi on $SOCK,
 # with outbound proxy variables pointing at the decoy.
@@ -30,11 +31,13 @@ start_extproxy() {
 
 WORKERS=2 write_config "$T/extproxy.ini"
 start_extproxy "$T/extproxy.ini"
-lighttpd_conf "$T/lighttpd.conf" "	\"socket\" => \"$SOCK\""
+etc_conf lighttpd-extproxy-socket.conf "$T/extproxy-lighttpd.conf"
+lighttpd_conf "$T/lighttpd.conf" "$T/extproxy-lighttpd.conf"
 start_lighttpd "$T/lighttpd.conf"
 
 WORKERS_TOTAL=2
 run_scenarios
+deploy_smoke
 
 decoy=$(conns "$DECOY_PORT")
 px "$UP/echo" >/dev/null

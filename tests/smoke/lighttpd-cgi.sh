@@ -1,0 +1,36 @@
+#!/bin/bash
+# extproxy as a plain CGI program under lighttpd's mod_cgi
+# (etc/lighttpd-extproxy-cgi.conf and etc/extproxy.cgi): the shared
+# scenarios and extproxy-smoke, one process and one upstream connection
+# per request.
+
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/lighttpd.sh"
+. "$top_srcdir/tests/scenarios.sh"
+. "$top_srcdir/tests/deploy.sh"
+
+start_origins
+
+write_config "$INI"
+etc_conf extproxy.cgi "$T/extproxy.cgi"
+chmod 0755 "$T/extproxy.cgi"
+etc_conf lighttpd-extproxy-cgi.conf "$T/extproxy-lighttpd.conf"
+lighttpd_conf "$T/lighttpd.conf" "$T/extproxy-lighttpd.conf"
+# lighttpd takes the end of a CGI's output for the end of the response
+# even when it is short of the Content-Length, and then holds the
+# client until the keep-alive idle time (checked once a second) runs
+# out; the default of 5 s would only slow the tests
+echo "server.max-keep-alive-idle = 2" >>"$T/lighttpd.conf"
+start_lighttpd "$T/lighttpd.conf"
+
+s=$(px "$UP/echo")
+check "mod_cgi runs extproxy" is "$s" 200
+check "no extproxy process outlives its request" is "$(ep_pids)" ""
+
+REUSE=no CUT_CHUNKED=end CUT_DELAY=3 run_scenarios
+deploy_smoke
+
+write_auth_config
+deploy_authorization_forwarded
+
+finish
