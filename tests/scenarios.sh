@@ -258,7 +258,7 @@ scenario_redirect_passthrough() {
 }
 
 scenario_reuse() {
-	local before after i n=50
+	local before after i n=${REUSE_N:-50}
 	before=$(conns "$UP_PORT")
 	for i in $(seq 1 $n); do
 		curl -s -o /dev/null -H "Proxy-To: $UP/echo" "$PROXY_URL"

@@ -27,7 +27,8 @@ s=$(px "$UP/echo")
 check "mod_cgi runs extproxy" is "$s" 200
 check "no extproxy process outlives its request" is "$(ep_pids)" ""
 
-REUSE=no CUT_CHUNKED=end CUT_DELAY=3 run_scenarios
+# a process start per request: ten show there is no reuse
+REUSE=no REUSE_N=10 CUT_CHUNKED=end CUT_DELAY=3 run_scenarios
 deploy_smoke
 
 write_auth_config
