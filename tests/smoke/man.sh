@@ -12,10 +12,11 @@ require_cmd mandoc
 require_cmd perl
 MAN5=$top_srcdir/man/extproxy.ini.5
 MAN8=$top_srcdir/man/extproxy.8
+MAN1=$top_srcdir/man/extproxy-smoke.1
 INI=$top_srcdir/etc/extproxy.ini
 CONFIG_C=$top_srcdir/src/config.c
 
-for page in "$MAN8" "$MAN5"; do
+for page in "$MAN8" "$MAN5" "$MAN1"; do
 	out=$(mandoc -T lint -W warning "$page" 2>&1); rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out"
 	check "mandoc -T lint: $(basename "$page") has no warning" \
