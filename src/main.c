@@ -42,8 +42,16 @@ usage(FILE *f)
 static void
 version(void)
 {
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
 	printf("extproxy %s\n", PACKAGE_VERSION);
-	printf("libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
+	/* the library loaded now, which may be newer than the headers */
+	printf("libcurl %s%s%s (built with %s)\n", cv->version,
+	    cv->ssl_version != NULL ? " " : "",
+	    cv->ssl_version != NULL ? cv->ssl_version : "", LIBCURL_VERSION);
+	/* libfcgi has no version API: the version it was built against */
+	printf("libfcgi %s (built with; version from %s)\n", FCGI_VERSION_BUILT,
+	    FCGI_VERSION_SOURCE);
 }
 
 /* Outbound proxies come only from [upstream] proxy. */

@@ -19,6 +19,10 @@ check "-h prints usage" sh -c "echo '$out' | grep -q '^usage: extproxy'"
 out=$("$EXTPROXY" -V); rc=$?
 check "-V exits 0" is "$rc" 0
 check "-V names extproxy and libcurl" sh -c "echo '$out' | grep -q '^extproxy ' && echo '$out' | grep -q '^libcurl '"
+check "-V prints the version of extproxy" is "$(echo "$out" | sed -n 1p)" \
+    "extproxy $(sed -n 's/^AC_INIT(\[extproxy\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")"
+check "-V prints the libcurl it runs with" sh -c "echo '$out' | grep -q '^libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2)'"
+check "-V prints the libfcgi version" sh -c "echo '$out' | grep -Eq '^libfcgi [0-9][0-9.]*'"
 "$EXTPROXY" -x >/dev/null 2>&1; rc=$?
 check "unknown option exits 2" is "$rc" 2
 
