@@ -35,6 +35,7 @@ enum kind {
 	K_CIDRS,	/* struct cidr_list */
 	K_REDIRECT,	/* enum redirect_mode */
 	K_LOGLEVEL,	/* enum log_level */
+	K_LOGFORMAT,	/* enum log_format */
 };
 
 struct key {
@@ -72,6 +73,8 @@ static const struct key keys[] = {
 	{ "headers", "no_cache", K_BOOL, O(no_cache), "true" },
 	{ "log", "level", K_LOGLEVEL, O(log_level), "info" },
 	{ "log", "access", K_BOOL, O(access_log), "true" },
+	{ "log", "format", K_LOGFORMAT, O(log_format), "text" },
+	{ "log", "full_url", K_BOOL, O(log_full_url), "false" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -170,6 +173,7 @@ set_enum(int *out, const char *val, const char *const *names, size_t n)
 
 static const char *const redirect_names[] = { "passthrough", "follow", "block" };
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const format_names[] = { "text", "json" };
 
 /* Parse `val` for key k into c; on error, append a message to e. */
 static int
@@ -235,6 +239,12 @@ set_value(struct config *c, const struct key *k, const char *val,
 			what = "expected error, warn, info or debug";
 		else
 			*(enum log_level *)field = (enum log_level)v;
+		break;
+	case K_LOGFORMAT:
+		if (set_enum(&v, val, format_names, 2) == -1)
+			what = "expected text or json";
+		else
+			*(enum log_format *)field = (enum log_format)v;
 		break;
 	}
 	if (what == NULL)

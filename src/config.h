@@ -16,6 +16,7 @@
 
 enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 struct config {
 	/* [server] */
@@ -50,6 +51,8 @@ struct config {
 	/* [log] */
 	enum log_level		 log_level;
 	bool			 access_log;
+	enum log_format		 log_format;	/* of access lines */
+	bool			 log_full_url;	/* path in access lines */
 };
 
 /* Every problem found, as "[section] key: reason" lines. */

@@ -51,6 +51,20 @@ log_msg(enum log_level level, const char *fmt, ...)
 }
 
 void
+log_line(enum log_level level, const char *line, size_t len)
+{
+	char buf[4096];
+
+	if (level > current || len >= sizeof(buf))
+		return;
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	if (write(STDERR_FILENO, buf, len) == -1) {
+		/* nowhere left to report it */
+	}
+}
+
+void
 log_target(char *buf, size_t size, const char *scheme, const char *host,
     long port)
 {

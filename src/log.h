@@ -2,7 +2,8 @@
  * log: one line per message on stderr (the web server's error log or the
  * journal), written with a single write(2) so threads never interleave.
  * Never given a full target URL: callers pass log_target() output, which
- * keeps only scheme, host and port.
+ * keeps only scheme, host and port (or access_target() output, which
+ * adds the path only with [log] full_url, and never the query).
  */
 #ifndef EXTPROXY_LOG_H
 #define EXTPROXY_LOG_H
@@ -19,6 +20,12 @@ void	log_msg(enum log_level level, const char *fmt, ...)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/*
+ * A preformatted line (no newline, under 4 KiB, else dropped) as it is,
+ * if level passes.
+ */
+void	log_line(enum log_level level, const char *line, size_t len);
 
 /* "https://host:port" into buf: never path, query or userinfo. */
 void	log_target(char *buf, size_t size, const char *scheme,

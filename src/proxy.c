@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "access.h"
 #include "allow.h"
 #include "headers.h"
 #include "log.h"
@@ -58,26 +59,48 @@ elapsed_ms(const struct timespec *t0)
 
 static void
 access_log(const struct config *cfg, const char *method,
-    const struct target *t, const struct fetch *f, const struct timespec *t0)
+    const struct target *t, const struct fetch *f,
+    const struct timespec *wall, const struct timespec *t0)
 {
-	char where[300];
+	struct access_entry e = {
+		.start = *wall, .method = method, .status = f->status,
+		.bytes_in = f->bytes_up, .bytes_out = f->bytes_down,
+		.reused = f->reused, .aborted = f->aborted, .deny = f->deny,
+		.timeout = f->timeout, .reason = f->reason,
+	};
+	/*
+	 * A long full_url path is cut at about 1000 bytes, so a text line
+	 * fits log_msg()'s 2 KiB and a JSON line log_line()'s 4 KiB, and
+	 * the fields after the target are never lost.
+	 */
+	char where[1024], line[4096];
+	char *query = NULL;
+	size_t n;
 
 	if (!cfg->access_log)
 		return;
-	log_target(where, sizeof(where), t->scheme, t->host, t->port);
-	log_info("access: %s %s status=%d up=%" PRId64 " down=%" PRId64
-	    " ms=%.1f reused=%s%s%s%s%s", method != NULL ? method : "-", where,
-	    f->status, f->bytes_up, f->bytes_down, elapsed_ms(t0),
-	    f->reused ? "yes" : "no", f->aborted ? " aborted" : "",
-	    f->reason != NULL ? " reason=\"" : "",
-	    f->reason != NULL ? f->reason : "", f->reason != NULL ? "\"" : "");
+	if (cfg->log_full_url && t->url != NULL &&
+	    curl_url_get(t->url, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	access_target(where, sizeof(where), t->scheme, t->host, t->port,
+	    t->path, query != NULL, cfg->log_full_url);
+	curl_free(query);
+	e.target = where;
+	e.ms = elapsed_ms(t0);
+	n = access_format(line, sizeof(line), &e, cfg->log_format);
+	if (cfg->log_format == LOG_FORMAT_JSON)
+		log_line(LOG_LEVEL_INFO, line, n);
+	else
+		log_info("access: %s", line);
 }
 
 /* Refuse the request with our own status before any upstream work. */
 static void
-refuse(struct client *c, struct fetch *f, int status, const char *why)
+refuse(struct client *c, struct fetch *f, int status, enum deny kind,
+    const char *why)
 {
 	f->status = status;
+	f->deny = kind;
 	f->reason = why;
 	reply_error(c, status, why, status == 405 ?
 	    "Allow: " ALLOWED_METHODS : NULL);
@@ -89,38 +112,41 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 	struct request r;
 	struct target t = { 0 };
 	struct fetch f = { 0 };
-	struct timespec t0;
+	struct timespec t0, wall;
 	const char *why;
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &wall);
 	f.client = c;
 	f.req = &r;
 	f.target = &t;
 	if ((status = request_parse(c->envp, &r, &why)) != 0) {
-		refuse(c, &f, status, why);
+		refuse(c, &f, status, status == 405 ? DENY_METHOD :
+		    DENY_REQUEST, why);
 		goto done;
 	}
 	if (target_parse(r.target, &t, &why) == -1) {
-		refuse(c, &f, 400, why);
+		refuse(c, &f, 400, DENY_TARGET, why);
 		goto done;
 	}
 	if (!allowlist_match(&cfg->allow, t.scheme, t.host, t.port, t.path)) {
-		refuse(c, &f, 403, "target not allowed");
+		refuse(c, &f, 403, DENY_ALLOWLIST, "target not allowed");
 		goto done;
 	}
 	if (r.content_length > cfg->max_request_body) {
-		refuse(c, &f, 413, "request body too large");
+		refuse(c, &f, 413, DENY_REQUEST_SIZE,
+		    "request body too large");
 		goto done;
 	}
 	if (build_headers(c, &r, cfg, &f.headers, &why) == -1) {
-		refuse(c, &f, 400, why);
+		refuse(c, &f, 400, DENY_REQUEST, why);
 		goto done;
 	}
 	upstream_fetch(u, &f);
 done:
 	access_log(cfg, r.method_name != NULL ? r.method_name :
-	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &t0);
+	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &wall, &t0);
 	curl_slist_free_all(f.headers);
 	target_free(&t);
 }

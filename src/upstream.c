@@ -718,6 +718,8 @@ run(struct upstream *u)
 static int
 failure_status(struct upstream *u, CURLcode rc, const char **why)
 {
+	struct fetch *f = u->f;
+
 	switch (u->fail) {
 	case F_CLIENT_GONE:
 		*why = "client went away";
@@ -727,21 +729,26 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 		return 400;
 	case F_TOO_BIG:
 	case F_TOO_BIG_STREAM:
+		f->deny = DENY_RESPONSE_SIZE;
 		*why = "upstream response too large";
 		return 502;
 	case F_BAD_HEADERS:
 		*why = "upstream sent a malformed response";
 		return 502;
 	case F_REDIRECT_BLOCKED:
+		f->deny = DENY_REDIRECT;
 		*why = "upstream redirect refused";
 		return 502;
 	case F_TIMEOUT_HEADER:
+		f->timeout = TIMEOUT_RESPONSE_HEADER;
 		*why = "upstream response header timeout";
 		return 504;
 	case F_TIMEOUT_IDLE:
+		f->timeout = TIMEOUT_IDLE;
 		*why = "upstream idle timeout";
 		return 504;
 	case F_TIMEOUT_TOTAL:
+		f->timeout = TIMEOUT_TOTAL;
 		*why = "upstream total timeout";
 		return 504;
 	case F_NO_REPLAY:
@@ -752,11 +759,15 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	}
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
+		/* libcurl runs only the connect timer */
+		if (u->phase == PH_CONNECT)
+			f->timeout = TIMEOUT_CONNECT;
 		*why = u->phase == PH_CONNECT ? "upstream connect timeout" :
 		    "upstream timeout";
 		return 504;
 	case CURLE_COULDNT_CONNECT:
 		if (u->addr_denied) {
+			f->deny = DENY_ADDRESS;
 			*why = "target address not allowed";
 			return 403;
 		}
@@ -830,6 +841,7 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 		rc = run(u);
 		curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_getinfo(u->easy, CURLINFO_NUM_CONNECTS, &conns);
+		f->conns_opened += conns;
 		f->reused = rc == CURLE_OK && conns == 0;
 		if (u->have_next && (rc == CURLE_OK || u->fail == F_NONE)) {
 			if (own == NULL && !same_origin(f->target, &u->next)) {

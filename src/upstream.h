@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "outcome.h"
 #include "request.h"
 #include "target.h"
 
@@ -35,6 +36,9 @@ struct fetch {
 	bool			 reused;	/* upstream connection was reused */
 	bool			 aborted;	/* response cut short after headers */
 	const char		*reason;	/* why extproxy chose the status */
+	enum deny		 deny;		/* a refusal, and its kind */
+	enum timeout_kind	 timeout;	/* a deadline that ended it */
+	long			 conns_opened;	/* new upstream connections */
 };
 
 struct upstream	*upstream_new(const struct config *cfg, CURLSH *share);

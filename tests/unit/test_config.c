@@ -227,6 +227,8 @@ config_eq(const struct config *a, const struct config *b)
 	FIELD_EQ(no_cache);
 	FIELD_EQ(log_level);
 	FIELD_EQ(access_log);
+	FIELD_EQ(log_format);
+	FIELD_EQ(log_full_url);
 }
 
 /* The documented defaults, field by field. */
@@ -260,6 +262,8 @@ check_defaults(const struct config *c)
 	assert_true(c->no_cache);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_true(c->access_log);
+	assert_int_equal(c->log_format, LOG_FORMAT_TEXT);
+	assert_false(c->log_full_url);
 }
 
 /* ---- tests ---- */
@@ -354,7 +358,9 @@ test_every_key(void **state)
 	    "no_cache = off\n"
 	    "[log]\n"
 	    "level = debug\n"
-	    "access = 0\n";
+	    "access = 0\n"
+	    "format = JSON\n"
+	    "full_url = yes\n";
 	struct config c;
 	unsigned char a4[4];
 
@@ -397,6 +403,8 @@ test_every_key(void **state)
 	assert_false(c.no_cache);
 	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
 	assert_false(c.access_log);
+	assert_int_equal(c.log_format, LOG_FORMAT_JSON);
+	assert_true(c.log_full_url);
 	config_free(&c);
 	assert_null(c.listen);
 	assert_null(c.allow.v);
@@ -490,6 +498,10 @@ test_errors_all_reported(void **state)
 	static const char *const want3[] = {
 		"[server] workers", "[timeouts] connect", "[log] level", NULL
 	};
+	static const char *const wantlog[] = {
+		"[log] format: expected text or json",
+		"[log] full_url: expected true or false", NULL
+	};
 	static const char *const want5[] = {
 		"[server] workers", "[bogus]", "[allow] urls", "\"ftp://a.com\"",
 		"\"https://\"", "[headers] no_cache", NULL
@@ -499,6 +511,7 @@ test_errors_all_reported(void **state)
 	load_bad("[server]\nworkers = 0\n"
 	    "[timeouts]\nconnect = 1h\n"
 	    "[log]\nlevel = loud\n", 3, want3);
+	load_bad("[log]\nformat = xml\nfull_url = maybe\n", 2, wantlog);
 	/* good keys in between change nothing */
 	load_bad("[server]\nworkers = 0\nlisten = /run/x.sock\n"
 	    "[timeouts]\nidle = 5s\nconnect = 1h\n"

@@ -1,0 +1,195 @@
+/*
+ * access: format access log lines.
+ */
+#include <config.h>
+
+#include "access.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define METHOD_MAX	32
+
+/* RFC 9110 tchar */
+static bool
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
+	    c) != NULL);
+}
+
+/* A client's method, reduced to at most METHOD_MAX token characters. */
+static void
+clean_method(char *out, const char *m)
+{
+	size_t i;
+
+	if (m == NULL || *m == '\0') {
+		strcpy(out, "-");
+		return;
+	}
+	for (i = 0; m[i] != '\0' && i < METHOD_MAX; i++)
+		out[i] = is_tchar((unsigned char)m[i]) ? m[i] : '_';
+	out[i] = '\0';
+}
+
+static void
+rfc3339(char *out, size_t size, const struct timespec *ts)
+{
+	struct tm tm;
+	time_t t = ts->tv_sec;
+	int ms = (int)(ts->tv_nsec / 1000000);
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, size, "-");
+		return;
+	}
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ms);
+}
+
+size_t
+json_escape(char *buf, size_t size, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	char esc[7];
+	const char *add;
+	size_t alen;
+
+	if (size == 0)
+		return 0;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			esc[2] = '\0';
+			add = esc;
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* bytes, not characters: never invalid UTF-8 */
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			esc[6] = '\0';
+			add = esc;
+		} else {
+			esc[0] = (char)c;
+			esc[1] = '\0';
+			add = esc;
+		}
+		alen = strlen(add);
+		if (n + alen >= size)
+			break;		/* never half an escape */
+		memcpy(buf + n, add, alen);
+		n += alen;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+struct out {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+	bool	 full;
+};
+
+/* Append a whole piece, or nothing and mark the output full. */
+static void
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->buf[o->len] = '\0';
+		o->full = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static void
+put_json_string(struct out *o, const char *key, const char *val)
+{
+	char esc[2 * 1024];
+
+	json_escape(esc, sizeof(esc), val);
+	put(o, ",\"%s\":\"%s\"", key, esc);
+}
+
+size_t
+access_format(char *buf, size_t size, const struct access_entry *e,
+    enum log_format format)
+{
+	struct out o = { buf, size, 0, false };
+	char when[96], method[METHOD_MAX + 1];
+	const char *target = e->target != NULL ? e->target : "-";
+	const char *deny = deny_name(e->deny);
+	const char *timeout = timeout_name(e->timeout);
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	rfc3339(when, sizeof(when), &e->start);
+	clean_method(method, e->method);
+	if (format == LOG_FORMAT_TEXT) {
+		put(&o, "time=%s method=%s target=%s status=%d in=%lld out=%lld "
+		    "ms=%.1f reused=%s aborted=%s", when, method, target,
+		    e->status, (long long)e->bytes_in, (long long)e->bytes_out,
+		    e->ms, e->reused ? "yes" : "no", e->aborted ? "yes" : "no");
+		if (deny != NULL)
+			put(&o, " deny=%s", deny);
+		if (timeout != NULL)
+			put(&o, " timeout=%s", timeout);
+		/* reasons are extproxy's own fixed text, without quotes */
+		if (e->reason != NULL)
+			put(&o, " reason=\"%s\"", e->reason);
+		return o.len;
+	}
+	o.size = size - 1;	/* room for the closing brace */
+	put(&o, "{\"time\":\"%s\"", when);
+	put_json_string(&o, "method", method);
+	put_json_string(&o, "target", target);
+	put(&o, ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%lld,"
+	    "\"duration_ms\":%.1f,\"reused\":%s,\"aborted\":%s", e->status,
+	    (long long)e->bytes_in, (long long)e->bytes_out, e->ms,
+	    e->reused ? "true" : "false", e->aborted ? "true" : "false");
+	if (deny != NULL)
+		put_json_string(&o, "deny", deny);
+	if (timeout != NULL)
+		put_json_string(&o, "timeout", timeout);
+	if (e->reason != NULL)
+		put_json_string(&o, "reason", e->reason);
+	buf[o.len++] = '}';
+	buf[o.len] = '\0';
+	return o.len;
+}
+
+void
+access_target(char *buf, size_t size, const char *scheme, const char *host,
+    long port, const char *path, bool has_query, bool full_url)
+{
+	if (scheme == NULL || host == NULL)
+		snprintf(buf, size, "-");
+	else if (!full_url || path == NULL)
+		snprintf(buf, size, "%s://%s:%ld", scheme, host, port);
+	else
+		snprintf(buf, size, "%s://%s:%ld%s%s", scheme, host, port, path,
+		    has_query ? "?REDACTED" : "");
+}

@@ -1,0 +1,52 @@
+/*
+ * access: the access log line of one request, as text or as one JSON
+ * object.  Pure formatting: no I/O, no clock.  Every string that may
+ * come from a client (the method) is reduced to token characters, and
+ * JSON strings are escaped, so no input can forge a field or a line.
+ * The target passed in is already redacted (see access_target()).
+ */
+#ifndef EXTPROXY_ACCESS_H
+#define EXTPROXY_ACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "outcome.h"
+
+struct access_entry {
+	struct timespec		 start;		/* wall clock (CLOCK_REALTIME) */
+	const char		*method;	/* as received, may be NULL */
+	const char		*target;	/* redacted, or NULL */
+	int			 status;
+	int64_t			 bytes_in;	/* request body, client to upstream */
+	int64_t			 bytes_out;	/* response body, upstream to client */
+	double			 ms;		/* duration */
+	bool			 reused;	/* upstream connection reused */
+	bool			 aborted;	/* response cut short */
+	enum deny		 deny;
+	enum timeout_kind	 timeout;
+	const char		*reason;	/* extproxy's own reason, or NULL */
+};
+
+/*
+ * The line (without a newline) into buf: text is the part after
+ * "access: "; JSON is a whole object.  Returns its length (truncated to
+ * size - 1; a JSON line is then cut at a field boundary and still
+ * closed).
+ */
+size_t	access_format(char *buf, size_t size, const struct access_entry *e,
+	    enum log_format format);
+/*
+ * The target as logged: "scheme://host:port", and with full_url the
+ * path too, and "?REDACTED" when there was a query.  Never userinfo.
+ */
+void	access_target(char *buf, size_t size, const char *scheme,
+	    const char *host, long port, const char *path, bool has_query,
+	    bool full_url);
+/* s as a JSON string body (no quotes) into buf; returns the length. */
+size_t	json_escape(char *buf, size_t size, const char *s);
+
+#endif
