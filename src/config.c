@@ -36,6 +36,7 @@ enum kind {
 	K_REDIRECT,	/* enum redirect_mode */
 	K_LOGLEVEL,	/* enum log_level */
 	K_LOGFORMAT,	/* enum log_format */
+	K_URLPATH,	/* char *, NULL when empty, else "/..." */
 };
 
 struct key {
@@ -75,6 +76,7 @@ static const struct key keys[] = {
 	{ "log", "access", K_BOOL, O(access_log), "true" },
 	{ "log", "format", K_LOGFORMAT, O(log_format), "text" },
 	{ "log", "full_url", K_BOOL, O(log_full_url), "false" },
+	{ "metrics", "path", K_URLPATH, O(metrics_path), "" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -175,6 +177,15 @@ static const char *const redirect_names[] = { "passthrough", "follow", "block" }
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const char *const format_names[] = { "text", "json" };
 
+static bool
+has_space_or_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return true;
+	return false;
+}
+
 /* Parse `val` for key k into c; on error, append a message to e. */
 static int
 set_value(struct config *c, const struct key *k, const char *val,
@@ -239,6 +250,17 @@ set_value(struct config *c, const struct key *k, const char *val,
 			what = "expected error, warn, info or debug";
 		else
 			*(enum log_level *)field = (enum log_level)v;
+		break;
+	case K_URLPATH:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		if (val[0] != '\0' && (val[0] != '/' ||
+		    strpbrk(val, "?#%\\") != NULL || has_space_or_ctl(val)))
+			what = "expected an absolute path like "
+			    "/externalproxy/metrics (no query, no % escapes)";
+		else if (val[0] != '\0' &&
+		    (*(char **)field = strdup(val)) == NULL)
+			what = "out of memory";
 		break;
 	case K_LOGFORMAT:
 		if (set_enum(&v, val, format_names, 2) == -1)
@@ -397,6 +419,7 @@ config_free(struct config *c)
 	cidr_list_free(&c->net_deny);
 	free(c->ca_file);
 	free(c->proxy);
+	free(c->metrics_path);
 	strlist_free(&c->strip_request);
 	strlist_free(&c->strip_response);
 	memset(c, 0, sizeof(*c));

@@ -53,6 +53,8 @@ struct config {
 	bool			 access_log;
 	enum log_format		 log_format;	/* of access lines */
 	bool			 log_full_url;	/* path in access lines */
+	/* [metrics] */
+	char			*metrics_path;	/* NULL: no metrics endpoint */
 };
 
 /* Every problem found, as "[section] key: reason" lines. */

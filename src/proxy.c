@@ -1,5 +1,6 @@
 /*
- * proxy: the request pipeline, from params to access log.
+ * proxy: the request pipeline, from params to access log and counters,
+ * and the metrics endpoint beside it.
  */
 #include <config.h>
 
@@ -7,14 +8,18 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "access.h"
 #include "allow.h"
 #include "headers.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "request.h"
+#include "stats.h"
 #include "target.h"
 
 static int
@@ -94,6 +99,86 @@ access_log(const struct config *cfg, const char *method,
 		log_info("access: %s", line);
 }
 
+static void
+count(const struct request *r, const struct fetch *f,
+    const struct timespec *t0)
+{
+	struct stats_request s = {
+		.method = r->method_name != NULL ? (int)r->method : -1,
+		.status = f->status, .deny = f->deny, .timeout = f->timeout,
+		.bytes_in = f->bytes_up, .bytes_out = f->bytes_down,
+		.seconds = elapsed_ms(t0) / 1e3,
+		.conns_opened = f->conns_opened, .reused = f->reused,
+	};
+
+	stats_request(&s);
+}
+
+/*
+ * Is this a scrape of [metrics] path?  A GET without a target whose
+ * SCRIPT_NAME followed by PATH_INFO (CGI/1.1; the decoded path, without
+ * the query) is exactly that path.
+ */
+static bool
+is_metrics_request(char *const *envp, const char *path)
+{
+	const char *m, *v, *script, *info;
+	size_t n;
+
+	if (path == NULL)
+		return false;
+	if ((m = param_get(envp, "REQUEST_METHOD")) == NULL ||
+	    strcmp(m, "GET") != 0)
+		return false;
+	if (((v = param_get(envp, "HTTP_PROXY_TO")) != NULL && v[0] != '\0') ||
+	    ((v = param_get(envp, "HTTP_FORWARD_TO")) != NULL && v[0] != '\0'))
+		return false;
+	if ((script = param_get(envp, "SCRIPT_NAME")) == NULL)
+		script = "";
+	if ((info = param_get(envp, "PATH_INFO")) == NULL)
+		info = "";
+	n = strlen(script);
+	return strncmp(path, script, n) == 0 && strcmp(path + n, info) == 0;
+}
+
+#define METRICS_MAX	(64 * 1024)
+
+static void
+serve_metrics(struct client *c)
+{
+	const struct metrics_build b = {
+		.version = PACKAGE_VERSION,
+		.libcurl = curl_version_info(CURLVERSION_NOW)->version,
+		.libfcgi = FCGI_VERSION_BUILT,
+	};
+	const char *const *h;
+	struct metrics m;
+	char head[1024], *body;
+	size_t hlen, blen;
+
+	if ((body = malloc(METRICS_MAX)) == NULL) {
+		reply_error(c, 500, "out of memory", NULL);
+		return;
+	}
+	stats_read(&m);
+	if ((blen = metrics_format(body, METRICS_MAX, &m, &b)) == 0) {
+		free(body);
+		reply_error(c, 500, "metrics too large", NULL);
+		return;
+	}
+	hlen = (size_t)snprintf(head, sizeof(head), "Status: 200 OK\r\n"
+	    "Content-Type: " METRICS_CONTENT_TYPE "\r\n"
+	    "Content-Length: %zu\r\n", blen);
+	for (h = no_cache_headers; *h != NULL; h++)
+		hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen,
+		    "%s\r\n", *h);
+	hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen, "\r\n");
+	if (c->write(c, head, hlen) == 0)
+		c->write(c, body, blen);
+	c->flush(c);
+	free(body);
+}
+
 /* Refuse the request with our own status before any upstream work. */
 static void
 refuse(struct client *c, struct fetch *f, int status, enum deny kind,
@@ -116,6 +201,10 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 	const char *why;
 	int status;
 
+	if (is_metrics_request(c->envp, cfg->metrics_path)) {
+		serve_metrics(c);
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	f.client = c;
@@ -147,6 +236,7 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 done:
 	access_log(cfg, r.method_name != NULL ? r.method_name :
 	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &wall, &t0);
+	count(&r, &f, &t0);
 	curl_slist_free_all(f.headers);
 	target_free(&t);
 }

@@ -229,6 +229,7 @@ config_eq(const struct config *a, const struct config *b)
 	FIELD_EQ(access_log);
 	FIELD_EQ(log_format);
 	FIELD_EQ(log_full_url);
+	str_eq("metrics_path", a->metrics_path, b->metrics_path);
 }
 
 /* The documented defaults, field by field. */
@@ -264,6 +265,7 @@ check_defaults(const struct config *c)
 	assert_true(c->access_log);
 	assert_int_equal(c->log_format, LOG_FORMAT_TEXT);
 	assert_false(c->log_full_url);
+	assert_null(c->metrics_path);
 }
 
 /* ---- tests ---- */
@@ -360,7 +362,9 @@ test_every_key(void **state)
 	    "level = debug\n"
 	    "access = 0\n"
 	    "format = JSON\n"
-	    "full_url = yes\n";
+	    "full_url = yes\n"
+	    "[metrics]\n"
+	    "path = /externalproxy/metrics\n";
 	struct config c;
 	unsigned char a4[4];
 
@@ -405,6 +409,7 @@ test_every_key(void **state)
 	assert_false(c.access_log);
 	assert_int_equal(c.log_format, LOG_FORMAT_JSON);
 	assert_true(c.log_full_url);
+	assert_string_equal(c.metrics_path, "/externalproxy/metrics");
 	config_free(&c);
 	assert_null(c.listen);
 	assert_null(c.allow.v);
@@ -512,6 +517,10 @@ test_errors_all_reported(void **state)
 	    "[timeouts]\nconnect = 1h\n"
 	    "[log]\nlevel = loud\n", 3, want3);
 	load_bad("[log]\nformat = xml\nfull_url = maybe\n", 2, wantlog);
+	load_bad1("[metrics]\npath = metrics\n", "[metrics] path: expected");
+	load_bad1("[metrics]\npath = /m?x=1\n", "[metrics] path: expected");
+	load_bad1("[metrics]\npath = /a%2fb\n", "[metrics] path: expected");
+	load_bad1("[metrics]\npath = \"/a b\"\n", "[metrics] path: expected");
 	/* good keys in between change nothing */
 	load_bad("[server]\nworkers = 0\nlisten = /run/x.sock\n"
 	    "[timeouts]\nidle = 5s\nconnect = 1h\n"

@@ -1,0 +1,71 @@
+/*
+ * stats: process-wide counters as relaxed atomics.
+ */
+#include <config.h>
+
+#include "stats.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+#define ADD(c, n)	atomic_fetch_add_explicit(&(c), (n), memory_order_relaxed)
+#define GET(c)		atomic_load_explicit(&(c), memory_order_relaxed)
+
+static struct {
+	_Atomic uint64_t	requests[METRICS_METHODS][METRICS_CLASSES];
+	_Atomic uint64_t	denials[DENY_COUNT];
+	_Atomic uint64_t	timeouts[TIMEOUT_COUNT];
+	_Atomic uint64_t	conns_opened;
+	_Atomic uint64_t	conns_reused;
+	_Atomic uint64_t	bytes_in;
+	_Atomic uint64_t	bytes_out;
+	_Atomic uint64_t	duration_bucket[METRICS_BUCKETS + 1];
+	_Atomic uint64_t	duration_us_sum;
+} s;
+
+void
+stats_request(const struct stats_request *r)
+{
+	int m = r->method;
+
+	if (m < 0 || m >= METRICS_METHODS)
+		m = METRICS_METHOD_OTHER;
+	ADD(s.requests[m][metrics_class(r->status)], 1);
+	if (r->deny > DENY_NONE && r->deny < DENY_COUNT)
+		ADD(s.denials[r->deny], 1);
+	if (r->timeout > TIMEOUT_NONE && r->timeout < TIMEOUT_COUNT)
+		ADD(s.timeouts[r->timeout], 1);
+	if (r->conns_opened > 0)
+		ADD(s.conns_opened, (uint64_t)r->conns_opened);
+	if (r->reused)
+		ADD(s.conns_reused, 1);
+	if (r->bytes_in > 0)
+		ADD(s.bytes_in, (uint64_t)r->bytes_in);
+	if (r->bytes_out > 0)
+		ADD(s.bytes_out, (uint64_t)r->bytes_out);
+	ADD(s.duration_bucket[metrics_bucket(r->seconds)], 1);
+	ADD(s.duration_us_sum, r->seconds > 0 ?
+	    (uint64_t)(r->seconds * 1e6) : 0);
+}
+
+void
+stats_read(struct metrics *m)
+{
+	size_t i, j;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < METRICS_METHODS; i++)
+		for (j = 0; j < METRICS_CLASSES; j++)
+			m->requests[i][j] = GET(s.requests[i][j]);
+	for (i = 0; i < DENY_COUNT; i++)
+		m->denials[i] = GET(s.denials[i]);
+	for (i = 0; i < TIMEOUT_COUNT; i++)
+		m->timeouts[i] = GET(s.timeouts[i]);
+	m->conns_opened = GET(s.conns_opened);
+	m->conns_reused = GET(s.conns_reused);
+	m->bytes_in = GET(s.bytes_in);
+	m->bytes_out = GET(s.bytes_out);
+	for (i = 0; i <= METRICS_BUCKETS; i++)
+		m->duration_bucket[i] = GET(s.duration_bucket[i]);
+	m->duration_us_sum = GET(s.duration_us_sum);
+}

@@ -1,0 +1,32 @@
+/*
+ * stats: the live counters of this process behind the metrics.  Every
+ * update is a relaxed C11 atomic add, so workers never wait for each
+ * other and no count is lost; a scrape reads them one by one (each
+ * exact, the set not one instant).  Never allocates, never blocks.
+ */
+#ifndef EXTPROXY_STATS_H
+#define EXTPROXY_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "outcome.h"
+
+struct stats_request {
+	int			 method;	/* enum method, or -1: other */
+	int			 status;
+	enum deny		 deny;
+	enum timeout_kind	 timeout;
+	int64_t			 bytes_in;
+	int64_t			 bytes_out;
+	double			 seconds;
+	long			 conns_opened;
+	bool			 reused;
+};
+
+void	stats_request(const struct stats_request *r);
+/* Copy every counter into m. */
+void	stats_read(struct metrics *m);
+
+#endif

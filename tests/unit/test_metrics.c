@@ -1,0 +1,196 @@
+/*
+ * Unit tests for metrics.c (the Prometheus exposition) and stats.c
+ * (the counters, also under concurrent updates).
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "stats.h"
+
+static const struct metrics_build build = { "0.1.0", "7.88.1", "2.4.2" };
+
+static void
+has_line(const char *text, const char *line)
+{
+	const char *p = text;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return;
+		p += n;
+	}
+	fail_msg("no line \"%s\" in:\n%s", line, text);
+}
+
+static void
+test_class_and_bucket(void **state)
+{
+	(void)state;
+	assert_int_equal(metrics_class(100), 0);
+	assert_int_equal(metrics_class(200), 1);
+	assert_int_equal(metrics_class(304), 2);
+	assert_int_equal(metrics_class(499), 3);
+	assert_int_equal(metrics_class(504), 4);
+	assert_int_equal(metrics_class(0), 0);
+	assert_int_equal(metrics_class(999), 4);
+	assert_int_equal(metrics_bucket(0), 0);
+	assert_int_equal(metrics_bucket(0.005), 0);
+	assert_int_equal(metrics_bucket(0.0051), 1);
+	assert_int_equal(metrics_bucket(1.0), 7);
+	assert_int_equal(metrics_bucket(1.0001), 8);
+	assert_int_equal(metrics_bucket(120), METRICS_BUCKETS - 1);
+	assert_int_equal(metrics_bucket(121), METRICS_BUCKETS);
+}
+
+static void
+test_format(void **state)
+{
+	struct metrics m;
+	char buf[64 * 1024];
+	size_t n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.requests[0][1] = 7;			/* GET 2xx */
+	m.requests[METRICS_METHOD_OTHER][3] = 2;
+	m.denials[DENY_ALLOWLIST] = 3;
+	m.denials[DENY_METHOD] = 2;
+	m.timeouts[TIMEOUT_IDLE] = 1;
+	m.conns_opened = 4;
+	m.conns_reused = 9;
+	m.bytes_in = 123;
+	m.bytes_out = 456789;
+	m.duration_bucket[0] = 5;
+	m.duration_bucket[7] = 1;
+	m.duration_bucket[METRICS_BUCKETS] = 2;
+	m.duration_us_sum = 1234567;
+	n = metrics_format(buf, sizeof(buf), &m, &build);
+	assert_true(n > 0);
+	assert_int_equal(n, strlen(buf));
+	assert_int_equal(buf[n - 1], '\n');
+	has_line(buf, "# TYPE extproxy_requests_total counter");
+	has_line(buf, "extproxy_build_info{version=\"0.1.0\",libcurl=\"7.88.1\","
+	    "libfcgi=\"2.4.2\"} 1");
+	has_line(buf, "extproxy_requests_total{method=\"GET\",class=\"2xx\"} 7");
+	has_line(buf, "extproxy_requests_total{method=\"GET\",class=\"5xx\"} 0");
+	has_line(buf, "extproxy_requests_total{method=\"other\",class=\"4xx\"} 2");
+	has_line(buf, "extproxy_denials_total{reason=\"allowlist\"} 3");
+	has_line(buf, "extproxy_denials_total{reason=\"method\"} 2");
+	has_line(buf, "extproxy_denials_total{reason=\"address\"} 0");
+	has_line(buf, "extproxy_timeouts_total{kind=\"idle\"} 1");
+	has_line(buf, "extproxy_timeouts_total{kind=\"connect\"} 0");
+	has_line(buf, "extproxy_upstream_connections_total{result=\"opened\"} 4");
+	has_line(buf, "extproxy_upstream_connections_total{result=\"reused\"} 9");
+	has_line(buf, "extproxy_request_body_bytes_total 123");
+	has_line(buf, "extproxy_response_body_bytes_total 456789");
+	has_line(buf, "# TYPE extproxy_request_duration_seconds histogram");
+	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"0.005\"} 5");
+	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"0.5\"} 5");
+	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"1\"} 6");
+	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"120\"} 6");
+	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"+Inf\"} 8");
+	has_line(buf, "extproxy_request_duration_seconds_sum 1.234567");
+	has_line(buf, "extproxy_request_duration_seconds_count 8");
+	/* no sample line for the "no denial" and "no timeout" slots */
+	assert_null(strstr(buf, "reason=\"(null)\""));
+	assert_null(strstr(buf, "kind=\"(null)\""));
+	/* too small a buffer: 0, never a cut exposition */
+	assert_int_equal(metrics_format(buf, 100, &m, &build), 0);
+}
+
+static void
+test_label_escape(void **state)
+{
+	const struct metrics_build b = { "1\"2", "a\\b", "x\ny" };
+	struct metrics m;
+	char buf[64 * 1024];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_true(metrics_format(buf, sizeof(buf), &m, &b) > 0);
+	has_line(buf, "extproxy_build_info{version=\"1\\\"2\",libcurl=\"a\\\\b\","
+	    "libfcgi=\"x\\ny\"} 1");
+}
+
+#define THREADS		4
+#define PER_THREAD	20000
+
+static void *
+hammer(void *arg)
+{
+	struct stats_request r = {
+		.method = 0, .status = 200, .bytes_in = 3, .bytes_out = 5,
+		.seconds = 0.001, .conns_opened = 1, .reused = true,
+		.deny = DENY_ALLOWLIST, .timeout = TIMEOUT_TOTAL,
+	};
+	int i;
+
+	(void)arg;
+	for (i = 0; i < PER_THREAD; i++)
+		stats_request(&r);
+	return NULL;
+}
+
+/* Concurrent updates are all counted (the counters are process-wide). */
+static void
+test_stats_concurrent(void **state)
+{
+	pthread_t t[THREADS];
+	struct metrics before, after;
+	struct stats_request other = { .method = -1, .status = 405,
+	    .deny = DENY_METHOD, .seconds = 200 };
+	uint64_t n = (uint64_t)THREADS * PER_THREAD;
+	int i;
+
+	(void)state;
+	stats_read(&before);
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, NULL), 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	stats_request(&other);
+	stats_read(&after);
+	assert_true(after.requests[0][1] - before.requests[0][1] == n);
+	assert_true(after.requests[METRICS_METHOD_OTHER][3] -
+	    before.requests[METRICS_METHOD_OTHER][3] == 1);
+	assert_true(after.denials[DENY_ALLOWLIST] -
+	    before.denials[DENY_ALLOWLIST] == n);
+	assert_true(after.denials[DENY_METHOD] - before.denials[DENY_METHOD] == 1);
+	assert_true(after.timeouts[TIMEOUT_TOTAL] -
+	    before.timeouts[TIMEOUT_TOTAL] == n);
+	assert_true(after.bytes_in - before.bytes_in == 3 * n);
+	assert_true(after.bytes_out - before.bytes_out == 5 * n);
+	assert_true(after.conns_opened - before.conns_opened == n);
+	assert_true(after.conns_reused - before.conns_reused == n);
+	assert_true(after.duration_bucket[0] - before.duration_bucket[0] == n);
+	assert_true(after.duration_bucket[METRICS_BUCKETS] -
+	    before.duration_bucket[METRICS_BUCKETS] == 1);
+	assert_true(after.duration_us_sum - before.duration_us_sum ==
+	    1000 * n + 200000000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_class_and_bucket),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_label_escape),
+		cmocka_unit_test(test_stats_concurrent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
