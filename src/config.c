@@ -410,6 +410,34 @@ config_load(const char *path, struct config *c, struct config_errors *e)
 	return 0;
 }
 
+static bool
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+int
+config_keep_restart_keys(const struct config *old, struct config *c,
+    void (*report)(void *arg, const char *key), void *arg)
+{
+	char *listen = NULL;
+
+	if (str_differs(old->listen, c->listen)) {
+		if (old->listen != NULL && (listen = strdup(old->listen)) == NULL)
+			return -1;
+		free(c->listen);
+		c->listen = listen;
+		report(arg, "[server] listen");
+	}
+	if (old->workers != c->workers) {
+		c->workers = old->workers;
+		report(arg, "[server] workers");
+	}
+	return 0;
+}
+
 void
 config_free(struct config *c)
 {

@@ -6,18 +6,20 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static enum log_level current = LOG_LEVEL_INFO;
+/* changed by a reload while workers log */
+static _Atomic int current = LOG_LEVEL_INFO;
 
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void
 log_set_level(enum log_level level)
 {
-	current = level;
+	atomic_store_explicit(&current, (int)level, memory_order_relaxed);
 }
 
 void
@@ -28,7 +30,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	int n, m;
 	size_t i;
 
-	if (level > current)
+	if ((int)level > atomic_load_explicit(&current, memory_order_relaxed))
 		return;
 	n = snprintf(line, sizeof(line), "extproxy[%ld]: %s: ", (long)getpid(),
 	    names[level]);
@@ -55,7 +57,8 @@ log_line(enum log_level level, const char *line, size_t len)
 {
 	char buf[4096];
 
-	if (level > current || len >= sizeof(buf))
+	if ((int)level > atomic_load_explicit(&current, memory_order_relaxed) ||
+	    len >= sizeof(buf))
 		return;
 	memcpy(buf, line, len);
 	buf[len++] = '\n';

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "listen.h"
+#include "live.h"
 #include "log.h"
 #include "server.h"
 #include "share.h"
@@ -91,6 +92,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *path = DEFAULT_CONFIG, *listen_arg = NULL;
+	const struct config *live;
 	struct config cfg;
 	CURLSH *share;
 	bool check_only = false;
@@ -146,21 +148,31 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
+	/* from here on the configuration is the live snapshot */
+	if (live_init(&cfg) == -1) {
+		log_error("out of memory");
+		config_free(&cfg);
+		share_free(share);
+		curl_global_cleanup();
+		return 1;
+	}
+	live = live_acquire(NULL);
 	if (listen_arg == NULL)
-		listen_arg = cfg.listen;
+		listen_arg = live->listen;
 	if (listen_arg != NULL) {
 		if ((fd = listen_open(listen_arg)) != -1) {
 			log_info("listening on %s", listen_arg);
-			rc = server_run_fastcgi(fd, &cfg, share);
+			rc = server_run_fastcgi(fd, path, share);
 			listen_close(fd, listen_arg);
 		}
 	} else if (fd_is_listener(STDIN_FILENO)) {
-		rc = server_run_fastcgi(STDIN_FILENO, &cfg, share);
+		rc = server_run_fastcgi(STDIN_FILENO, path, share);
 	} else
-		rc = server_run_cgi(&cfg, share);
+		rc = server_run_cgi(live, share);
 
+	live_release(live);
+	live_shutdown();
 	share_free(share);
-	config_free(&cfg);
 	curl_global_cleanup();
 	return rc == 0 ? 0 : 1;
 }

@@ -163,5 +163,16 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	    "\n", m->duration_us_sum / 1000000, m->duration_us_sum % 1000000);
 	put(&o, "extproxy_request_duration_seconds_count %" PRIu64 "\n", count);
 
+	family(&o, "extproxy_config_reloads_total", "counter",
+	    "Configuration reloads (SIGHUP), applied or refused.");
+	put(&o, "extproxy_config_reloads_total{result=\"ok\"} %" PRIu64 "\n",
+	    m->reloads_ok);
+	put(&o, "extproxy_config_reloads_total{result=\"error\"} %" PRIu64
+	    "\n", m->reloads_failed);
+	family(&o, "extproxy_config_last_reload_successful", "gauge",
+	    "1 if the last reload was applied (or none was tried), else 0.");
+	put(&o, "extproxy_config_last_reload_successful %d\n",
+	    m->last_reload_ok ? 1 : 0);
+
 	return o.full ? 0 : o.len;
 }

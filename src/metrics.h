@@ -6,6 +6,7 @@
 #ifndef EXTPROXY_METRICS_H
 #define EXTPROXY_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,9 @@ struct metrics {
 	/* per bucket, not cumulative; the last one is +Inf */
 	uint64_t	duration_bucket[METRICS_BUCKETS + 1];
 	uint64_t	duration_us_sum;
+	uint64_t	reloads_ok;
+	uint64_t	reloads_failed;
+	bool		last_reload_ok;	/* also true before any reload */
 };
 
 struct metrics_build {

@@ -10,6 +10,11 @@
  * the worker simply waits again.  No worker ever blocks on an idle kept
  * connection.  Reads and writes on a connection are bounded by
  * [timeouts] idle.
+ *
+ * Each request runs on the configuration snapshot current when it
+ * arrived (live.c); SIGHUP makes the main thread load a
+ * new one, which the next requests use.  Workers, their curl handles
+ * and their pooled connections are never recreated by a reload.
  */
 #include <config.h>
 
@@ -35,6 +40,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "live.h"
 #include "log.h"
 #include "proxy.h"
 #include "upstream.h"
@@ -42,7 +48,8 @@
 struct worker {
 	pthread_t		 thread;
 	int			 id;
-	const struct config	*cfg;
+	const struct config	*cfg;		/* the current request's snapshot */
+	unsigned long		 gen;
 	CURLSH			*share;
 	FCGX_Request		 req;
 	struct upstream		*up;
@@ -52,6 +59,7 @@ static int listen_fd = -1;
 static int epoll_fd = -1;
 static atomic_int kept;			/* connections in the set, idle */
 static atomic_bool stopping;
+static const char *config_path;
 static struct cidr_list web_servers;	/* FCGI_WEB_SERVER_ADDRS */
 static int stop_pipe[2] = { -1, -1 };
 
@@ -238,7 +246,6 @@ accept_one(struct worker *w)
 		    "not in FCGI_WEB_SERVER_ADDRS");
 		close(fd);
 	}
-	set_io_timeout(fd, w->cfg->idle_ms);
 	log_debug("worker %d: new FastCGI connection", w->id);
 	return fd;
 }
@@ -381,11 +388,19 @@ worker_main(void *arg)
 	int fd;
 
 	while ((fd = next_connection(w, &was_kept)) != -1) {
+		/* this request's configuration, until it ends */
+		w->cfg = live_acquire(&w->gen);
+		set_io_timeout(fd, w->cfg->idle_ms);
 		w->req.ipcFd = fd;
 		w->req.keepConnection = 1;	/* Accept_r must not close it */
-		if (FCGX_Accept_r(&w->req) != 0)
-			continue;	/* nothing valid came: libfcgi closed fd */
+		if (FCGX_Accept_r(&w->req) != 0) {
+			/* nothing valid came: libfcgi closed fd */
+			live_release(w->cfg);
+			w->cfg = NULL;
+			continue;
+		}
 		c.envp = w->req.envp;
+		upstream_use(w->up, w->cfg, w->gen);
 		proxy_serve(&c, w->up, w->cfg);
 		if (can_keep(&w->req)) {
 			FCGX_Finish_r(&w->req);
@@ -399,12 +414,14 @@ worker_main(void *arg)
 			w->req.keepConnection = 0;
 			FCGX_Finish_r(&w->req);
 		}
+		live_release(w->cfg);
+		w->cfg = NULL;
 	}
 	FCGX_Free(&w->req, 1);
 	return NULL;
 }
 
-/* SIGTERM/SIGINT stop the server; SIGHUP is logged and ignored for now. */
+/* SIGTERM/SIGINT stop the server; SIGHUP reloads the configuration. */
 static int
 wait_for_stop(void)
 {
@@ -419,8 +436,8 @@ wait_for_stop(void)
 		if (sigwait(&set, &sig) != 0)
 			return -1;
 		if (sig == SIGHUP) {
-			log_warn("SIGHUP: live reload is not supported yet; "
-			    "restart to apply a new configuration");
+			log_info("SIGHUP: reloading %s", config_path);
+			live_reload(config_path);
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight, then exiting",
@@ -439,14 +456,16 @@ watch(int fd, uint32_t events)
 }
 
 int
-server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
+server_run_fastcgi(int fd, const char *path, CURLSH *share)
 {
 	struct worker *workers;
+	const struct config *cfg;
 	sigset_t set;
 	long i, started = 0;
 	int rc = 0;
 
 	listen_fd = fd;
+	config_path = path;
 	if (load_web_servers() == -1) {
 		cidr_list_free(&web_servers);
 		return -1;
@@ -470,15 +489,17 @@ server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* workers and listen never change: a reload keeps them */
+	cfg = live_acquire(NULL);
 	if ((workers = calloc((size_t)cfg->workers, sizeof(*workers))) == NULL) {
 		log_error("out of memory");
+		live_release(cfg);
 		return -1;
 	}
 	for (i = 0; i < cfg->workers; i++) {
 		struct worker *w = &workers[i];
 
 		w->id = (int)i;
-		w->cfg = cfg;
 		w->share = share;
 		if ((w->up = upstream_new(cfg, share)) == NULL ||
 		    FCGX_InitRequest(&w->req, -1, 0) != 0 ||
@@ -490,6 +511,7 @@ server_run_fastcgi(int fd, const struct config *cfg, CURLSH *share)
 		}
 		started++;
 	}
+	live_release(cfg);
 	log_info("serving FastCGI with %ld workers", started);
 	if (rc == 0)
 		rc = wait_for_stop();

@@ -21,6 +21,9 @@ static struct {
 	_Atomic uint64_t	bytes_out;
 	_Atomic uint64_t	duration_bucket[METRICS_BUCKETS + 1];
 	_Atomic uint64_t	duration_us_sum;
+	_Atomic uint64_t	reloads_ok;
+	_Atomic uint64_t	reloads_failed;
+	atomic_bool		last_reload_failed;
 } s;
 
 void
@@ -49,6 +52,16 @@ stats_request(const struct stats_request *r)
 }
 
 void
+stats_reload(bool ok)
+{
+	if (ok)
+		ADD(s.reloads_ok, 1);
+	else
+		ADD(s.reloads_failed, 1);
+	atomic_store_explicit(&s.last_reload_failed, !ok, memory_order_relaxed);
+}
+
+void
 stats_read(struct metrics *m)
 {
 	size_t i, j;
@@ -68,4 +81,7 @@ stats_read(struct metrics *m)
 	for (i = 0; i <= METRICS_BUCKETS; i++)
 		m->duration_bucket[i] = GET(s.duration_bucket[i]);
 	m->duration_us_sum = GET(s.duration_us_sum);
+	m->reloads_ok = GET(s.reloads_ok);
+	m->reloads_failed = GET(s.reloads_failed);
+	m->last_reload_ok = !GET(s.last_reload_failed);
 }

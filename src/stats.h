@@ -26,6 +26,8 @@ struct stats_request {
 };
 
 void	stats_request(const struct stats_request *r);
+/* A configuration reload, and whether it was applied. */
+void	stats_reload(bool ok);
 /* Copy every counter into m. */
 void	stats_read(struct metrics *m);
 

@@ -45,7 +45,9 @@ enum fail {
 };
 
 struct upstream {
-	const struct config	*cfg;
+	const struct config	*cfg;		/* of the current request */
+	unsigned long		 gen;		/* snapshot the handle is set for */
+	const char		*default_ca;	/* libcurl's own CA bundle */
 	CURL			*easy;
 	CURLM			*multi;
 
@@ -506,12 +508,38 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 
 /* ---- set-up ---- */
 
+/*
+ * The handle settings that come from the configuration.  Set again
+ * only when a reload changed the snapshot: the handle, its multi handle
+ * and so the pooled connections stay.  libcurl reuses a pooled
+ * connection only when its proxy and TLS settings still match.
+ */
+static void
+apply_config(struct upstream *u, const struct config *cfg)
+{
+	CURL *e = u->easy;
+	long pool;
+
+	/* the share of the pool this worker keeps open */
+	pool = cfg->max_connections / cfg->workers;
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+	/* "" disables proxies, including http_proxy & co. in the environment */
+	curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
+	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN,
+	    cfg->pool_idle_ms >= 1000 ? cfg->pool_idle_ms / 1000 : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
+	if (cfg->ca_file != NULL || u->default_ca != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file != NULL ?
+		    cfg->ca_file : u->default_ca);
+}
+
 struct upstream *
 upstream_new(const struct config *cfg, CURLSH *share)
 {
 	struct upstream *u;
 	CURL *e;
-	long pool;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return NULL;
@@ -522,27 +550,21 @@ upstream_new(const struct config *cfg, CURLSH *share)
 		return NULL;
 	}
 	e = u->easy;
-	/* the share of the pool this worker keeps open */
-	pool = cfg->max_connections / cfg->workers;
-	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+#if LIBCURL_VERSION_NUM >= 0x075400	/* 7.84.0 */
+	/* to return to it when a reload empties [upstream] ca_file */
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &u->default_ca) != CURLE_OK)
+		u->default_ca = NULL;
+#endif
 
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SHARE, share);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	/* "" disables proxies, including http_proxy & co. in the environment */
-	curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
 	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
-	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN,
-	    cfg->pool_idle_ms >= 1000 ? cfg->pool_idle_ms / 1000 : 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
-	if (cfg->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 65536L);
+	apply_config(u, cfg);
 
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
@@ -557,6 +579,16 @@ upstream_new(const struct config *cfg, CURLSH *share)
 	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
 	curl_easy_setopt(e, CURLOPT_SEEKDATA, u);
 	return u;
+}
+
+void
+upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen)
+{
+	u->cfg = cfg;
+	if (gen != u->gen) {
+		apply_config(u, cfg);
+		u->gen = gen;
+	}
 }
 
 void

@@ -42,6 +42,13 @@ struct fetch {
 };
 
 struct upstream	*upstream_new(const struct config *cfg, CURLSH *share);
+/*
+ * The configuration snapshot for the next request(s); when gen differs
+ * from the last one, the handle settings are set again (the handle and
+ * its pooled connections stay).  cfg must outlive its use.
+ */
+void		 upstream_use(struct upstream *u, const struct config *cfg,
+		    unsigned long gen);
 void		 upstream_free(struct upstream *u);
 /* Run the request; always leaves a complete (or aborted) response. */
 void		 upstream_fetch(struct upstream *u, struct fetch *f);
