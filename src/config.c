@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +35,7 @@ enum kind {
 	K_LIST,		/* struct strlist */
 	K_ALLOW,	/* struct allowlist */
 	K_CIDRS,	/* struct cidr_list */
+	K_RESOLVE,	/* struct strlist of host:port:address */
 	K_REDIRECT,	/* enum redirect_mode */
 	K_LOGLEVEL,	/* enum log_level */
 	K_LOGFORMAT,	/* enum log_format */
@@ -68,6 +71,7 @@ static const struct key keys[] = {
 	{ "upstream", "ca_file", K_STRING, O(ca_file), "" },
 	{ "upstream", "verify_tls", K_BOOL, O(verify_tls), "true" },
 	{ "upstream", "proxy", K_STRING, O(proxy), "" },
+	{ "upstream", "resolve", K_RESOLVE, O(resolve), "" },
 	{ "headers", "strip_request", K_LIST, O(strip_request),
 	    "Authorization, Cookie, Proxy-Authorization" },
 	{ "headers", "strip_response", K_LIST, O(strip_response), "Set-Cookie" },
@@ -159,6 +163,114 @@ set_cidrs(struct cidr_list *l, const char *val, const struct key *k,
 	return rc;
 }
 
+/*
+ * One "host:port:address" entry, as curl --resolve takes it, into the
+ * canonical form handed to libcurl ("name:port:address", lower case, an
+ * IPv6 address in brackets); NULL with *why on a bad entry.  The host is
+ * a plain DNS name: no wildcard, no "+"/"-" prefix, no IP literal.
+ */
+static char *
+resolve_entry(const char *s, const char **why)
+{
+	const char *c1, *c2, *p, *addr;
+	char host[256], abuf[INET6_ADDRSTRLEN + 2], *out;
+	unsigned char bin[16];
+	size_t hlen, alen, i;
+	long port = 0;
+	bool v6, br = false;
+
+	if ((c1 = strchr(s, ':')) == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
+		*why = "expected host:port:address";
+		return NULL;
+	}
+	hlen = (size_t)(c1 - s);
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		*why = "expected a host name before the first ':'";
+		return NULL;
+	}
+	for (i = 0; i < hlen; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!isalnum(ch) && ch != '-' && ch != '.' && ch != '_') {
+			*why = "the host must be a plain DNS name";
+			return NULL;
+		}
+		host[i] = (char)tolower(ch);
+	}
+	host[hlen] = '\0';
+	if (host[0] == '.' || host[0] == '-' || host[hlen - 1] == '.' ||
+	    strstr(host, "..") != NULL) {
+		*why = "the host must be a plain DNS name";
+		return NULL;
+	}
+	if (inet_pton(AF_INET, host, bin) == 1 || strspn(host, "0123456789.") ==
+	    hlen) {
+		*why = "the host is an IP address, not a name";
+		return NULL;
+	}
+	for (p = c1 + 1; p < c2; p++) {
+		if (!isdigit((unsigned char)*p) || (port = port * 10 +
+		    (*p - '0')) > 65535)
+			break;
+	}
+	if (p != c2 || port < 1) {
+		*why = "expected a port from 1 to 65535";
+		return NULL;
+	}
+	addr = c2 + 1;
+	alen = strlen(addr);
+	if (alen >= 2 && addr[0] == '[' && addr[alen - 1] == ']') {
+		addr++;
+		alen -= 2;
+		br = true;
+	}
+	if (alen == 0 || alen >= INET6_ADDRSTRLEN) {
+		*why = "expected one IPv4 or IPv6 address";
+		return NULL;
+	}
+	memcpy(abuf, addr, alen);
+	abuf[alen] = '\0';
+	v6 = strchr(abuf, ':') != NULL;
+	if ((br && !v6) || inet_pton(v6 ? AF_INET6 : AF_INET, abuf, bin) != 1) {
+		*why = "expected one IPv4 or IPv6 address";
+		return NULL;
+	}
+	if (asprintf(&out, v6 ? "%s:%ld:[%s]" : "%s:%ld:%s", host, port,
+	    abuf) == -1) {
+		*why = "out of memory";
+		return NULL;
+	}
+	return out;
+}
+
+static int
+set_resolve(struct strlist *l, const char *val, const struct key *k,
+    struct config_errors *e)
+{
+	struct strlist words;
+	const char *why;
+	size_t i;
+	int rc = 0;
+
+	if (strlist_split(val, &words) == -1)
+		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
+	l->v = words.v;		/* entries replaced in place by their checked form */
+	l->n = words.n;
+	for (i = 0; i < words.n; i++) {
+		char *entry = resolve_entry(words.v[i], &why);
+
+		if (entry == NULL) {
+			add_error(e, "[%s] %s: \"%s\": %s", k->section, k->name,
+			    words.v[i], why);
+			rc = -1;
+			continue;
+		}
+		free(words.v[i]);
+		words.v[i] = entry;
+	}
+	return rc;
+}
+
 static int
 set_enum(int *out, const char *val, const char *const *names, size_t n)
 {
@@ -239,6 +351,9 @@ set_value(struct config *c, const struct key *k, const char *val,
 	case K_CIDRS:
 		cidr_list_free((struct cidr_list *)field);
 		return set_cidrs((struct cidr_list *)field, val, k, e);
+	case K_RESOLVE:
+		strlist_free((struct strlist *)field);
+		return set_resolve((struct strlist *)field, val, k, e);
 	case K_REDIRECT:
 		if (set_enum(&v, val, redirect_names, 3) == -1)
 			what = "expected passthrough, follow or block";
@@ -448,6 +563,7 @@ config_free(struct config *c)
 	free(c->ca_file);
 	free(c->proxy);
 	free(c->metrics_path);
+	strlist_free(&c->resolve);
 	strlist_free(&c->strip_request);
 	strlist_free(&c->strip_response);
 	memset(c, 0, sizeof(*c));

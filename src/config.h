@@ -44,6 +44,7 @@ struct config {
 	char			*ca_file;
 	bool			 verify_tls;
 	char			*proxy;
+	struct strlist		 resolve;	/* "host:port:address", checked */
 	/* [headers] */
 	struct strlist		 strip_request;
 	struct strlist		 strip_response;

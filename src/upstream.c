@@ -50,6 +50,7 @@ struct upstream {
 	const char		*default_ca;	/* libcurl's own CA bundle */
 	CURL			*easy;
 	CURLM			*multi;
+	struct curl_slist	*resolve;	/* [upstream] resolve, for curl */
 
 	/* state of the current transfer */
 	struct fetch		*f;
@@ -509,6 +510,104 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 /* ---- set-up ---- */
 
 /*
+ * [upstream] resolve as a CURLOPT_RESOLVE list, built once per worker
+ * and again after a reload that changed the configuration.
+ * Entries for the same name and port become one "name:port:a1,a2" line:
+ * curl keeps only the last line for a name and port.
+ */
+static int
+build_resolve(const struct strlist *in, struct curl_slist **out)
+{
+	struct curl_slist *l, *list = NULL;
+	char *line;
+	size_t i, j, klen;
+	bool first;
+
+	*out = NULL;
+	for (i = 0; i < in->n; i++) {
+		/* "name:port:" is the key: config.c checked both colons */
+		klen = (size_t)(strchr(strchr(in->v[i], ':') + 1, ':') -
+		    in->v[i]) + 1;
+		for (j = 0, first = true; j < i; j++)
+			if (strncmp(in->v[j], in->v[i], klen) == 0)
+				first = false;
+		if (!first)
+			continue;
+		if ((line = strdup(in->v[i])) == NULL)
+			goto fail;
+		for (j = i + 1; j < in->n; j++) {
+			char *longer;
+
+			if (strncmp(in->v[j], in->v[i], klen) != 0)
+				continue;
+			if (asprintf(&longer, "%s,%s", line, in->v[j] + klen) == -1) {
+				free(line);
+				goto fail;
+			}
+			free(line);
+			line = longer;
+		}
+		l = curl_slist_append(list, line);
+		free(line);
+		if (l == NULL)
+			goto fail;
+		list = l;
+	}
+	*out = list;
+	return 0;
+fail:
+	curl_slist_free_all(list);
+	return -1;
+}
+
+/*
+ * Pin the names of [upstream] resolve; the address policy still applies
+ * to the addresses they give.  Pins stay in the shared DNS cache until
+ * removed, so the names pinned before a reload are unpinned first
+ * ("-name:port" entries, which curl applies in order).
+ */
+static void
+set_resolve(struct upstream *u, const struct config *cfg)
+{
+	struct curl_slist *list = NULL, *add, *l, *old;
+	char *line;
+	const char *colon;
+
+	for (old = u->resolve; old != NULL; old = old->next) {
+		if (old->data[0] == '-')
+			continue;
+		colon = strchr(strchr(old->data, ':') + 1, ':');
+		if (asprintf(&line, "-%.*s", (int)(colon - old->data),
+		    old->data) == -1)
+			goto fail;
+		l = curl_slist_append(list, line);
+		free(line);
+		if (l == NULL)
+			goto fail;
+		list = l;
+	}
+	if (build_resolve(&cfg->resolve, &add) == -1)
+		goto fail;
+	for (l = add; l != NULL; l = l->next) {
+		struct curl_slist *n = curl_slist_append(list, l->data);
+
+		if (n == NULL) {
+			curl_slist_free_all(add);
+			goto fail;
+		}
+		list = n;
+	}
+	curl_slist_free_all(add);
+	curl_easy_setopt(u->easy, CURLOPT_RESOLVE, list);
+	curl_slist_free_all(u->resolve);
+	u->resolve = list;
+	return;
+fail:
+	curl_slist_free_all(list);
+	log_error("out of memory: [upstream] resolve not applied");
+}
+
+/*
  * The handle settings that come from the configuration.  Set again
  * only when a reload changed the snapshot: the handle, its multi handle
  * and so the pooled connections stay.  libcurl reuses a pooled
@@ -533,6 +632,7 @@ apply_config(struct upstream *u, const struct config *cfg)
 	if (cfg->ca_file != NULL || u->default_ca != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file != NULL ?
 		    cfg->ca_file : u->default_ca);
+	set_resolve(u, cfg);
 }
 
 struct upstream *
@@ -600,6 +700,7 @@ upstream_free(struct upstream *u)
 		curl_easy_cleanup(u->easy);
 	if (u->multi != NULL)
 		curl_multi_cleanup(u->multi);
+	curl_slist_free_all(u->resolve);
 	free(u);
 }
 

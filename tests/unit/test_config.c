@@ -533,6 +533,45 @@ test_errors_all_reported(void **state)
 }
 
 static void
+test_resolve(void **state)
+{
+	static const char *const bad[] = {
+		"example.com", "example.com:80", "example.com:80:",
+		":80:127.0.0.1", "example.com::127.0.0.1",
+		"example.com:0:127.0.0.1", "example.com:65536:127.0.0.1",
+		"example.com:8o:127.0.0.1", "example.com:-1:127.0.0.1",
+		"example.com:80:127.1", "example.com:80:2130706433",
+		"example.com:80:0x7f.0.0.1", "example.com:80:localhost",
+		"example.com:80:[127.0.0.1]", "example.com:80:127.0.0.1:1",
+		"example.com:80:[::1", "example.com:80:fe80::1%eth0",
+		"*.example.com:80:127.0.0.1", "+example.com:80:127.0.0.1",
+		"-example.com:80:127.0.0.1", "127.0.0.1:80:10.0.0.1",
+		"[::1]:80:127.0.0.1", ".example.com:80:127.0.0.1",
+		"example..com:80:127.0.0.1", "exa\\mple.com:80:127.0.0.1",
+		"ex@mple.com:80:127.0.0.1",
+	};
+	char text[256];
+	struct config c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text), "[upstream]\nresolve = %s\n", bad[i]);
+		load_bad1(text, "[upstream] resolve: \"");
+	}
+	load_ok("[upstream]\nresolve = Allowed.Example:8080:127.0.0.1, \\\n"
+	    "  v6.example:443:::1 v6b.example:80:[2001:db8::1]\n", &c);
+	assert_int_equal(c.resolve.n, 3);
+	assert_string_equal(c.resolve.v[0], "allowed.example:8080:127.0.0.1");
+	assert_string_equal(c.resolve.v[1], "v6.example:443:[::1]");
+	assert_string_equal(c.resolve.v[2], "v6b.example:80:[2001:db8::1]");
+	config_free(&c);
+	load_ok("[upstream]\nresolve =\n", &c);
+	assert_int_equal(c.resolve.n, 0);
+	config_free(&c);
+}
+
+static void
 test_key_outside_section(void **state)
 {
 	(void)state;
@@ -722,6 +761,7 @@ main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_errors_all_reported),
+		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_key_outside_section),
 		cmocka_unit_test(test_allow_errors),
 		cmocka_unit_test(test_cidr_errors),
