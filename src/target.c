@@ -145,6 +145,26 @@ target_describe(struct target *t, const char **why)
 	return 0;
 }
 
+/*
+ * libcurl percent-decodes a host name: "allowed%2eexample" is fetched as
+ * allowed.example, a host the text never showed to whoever checked it
+ * before extproxy.  A '%' has no business in an authority (userinfo and
+ * zone ids are refused anyway), so any there refuses the URL.
+ */
+bool
+target_host_encoded(const char *url)
+{
+	const char *a = strstr(url, "//");
+	size_t n;
+
+	/* "//" starts the authority only before any '/', '?' or '#' */
+	if (a == NULL || (size_t)(a - url) != strcspn(url, "/?#"))
+		return false;
+	a += 2;
+	n = strcspn(a, "/?#");
+	return memchr(a, '%', n) != NULL;
+}
+
 int
 target_parse(const char *raw, struct target *t, const char **why)
 {
@@ -172,6 +192,10 @@ target_parse(const char *raw, struct target *t, const char **why)
 	}
 	if (target_describe(t, why) == -1)
 		goto fail;
+	if (target_host_encoded(raw)) {
+		*why = "target host is not a plain DNS name or IP address";
+		goto fail;
+	}
 	return 0;
 fail:
 	target_free(t);

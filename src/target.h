@@ -27,6 +27,8 @@ int	target_parse(const char *raw, struct target *t, const char **why);
 /* Fill the derived fields of t from t->url (after a redirect, say). */
 int	target_describe(struct target *t, const char **why);
 void	target_free(struct target *t);
+/* Does the authority of `url` (absolute or "//host...") hold a '%'? */
+bool	target_host_encoded(const char *url);
 long	scheme_default_port(const char *scheme);
 
 #endif

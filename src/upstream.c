@@ -293,7 +293,8 @@ prepare_follow(struct upstream *u, long code, const char *location)
 	memset(&u->next, 0, sizeof(u->next));
 	if ((u->next.url = curl_url_dup(u->f->target->url)) == NULL)
 		return false;
-	if (curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	if (target_host_encoded(location) ||
+	    curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
 	    target_describe(&u->next, &why) == -1 ||
 	    !allowlist_match(&u->cfg->allow, u->next.scheme, u->next.host,
 	    u->next.port, u->next.path)) {
