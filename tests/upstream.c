@@ -43,6 +43,7 @@
 static atomic_ulong g_conns;
 static uint64_t g_keepalive_ms;         /* -k: idle keep-alive limit, 0 none */
 static uint64_t g_max_requests;         /* -n: answered per connection, 0 any */
+static atomic_ulong g_hits;             /* requests served, /hits excluded */
 static unsigned char g_pattern[BLOCK + 251];
 
 /* "hello gzip\n", gzip -n -9 */
@@ -816,18 +817,73 @@ static int route_truncated(struct conn *c)
 	return -1;
 }
 
+/* /raw?h=HEAD[&s=LINE]: a response whose header block is HEAD, and
+ * status line LINE (default "HTTP/1.1 200 OK"), both percent-decoded and
+ * sent as is (bare CR, LF, NUL, obs-fold, anything), then a short body. */
+static int route_raw(struct conn *c)
+{
+	const char *h, *st;
+	size_t n, stn;
+	if (!query_get(&c->rq, "h", &h, &n))
+		return send_text(c, 400, "missing h\n");
+	struct sbuf b = { 0 };
+	if (query_get(&c->rq, "s", &st, &stn))
+		percent_decode(&b, st, stn);
+	else
+		sb_str(&b, "HTTP/1.1 200 OK");
+	sb_str(&b, "\r\nContent-Length: 4\r\n");
+	percent_decode(&b, h, n);
+	sb_str(&b, "\r\nraw\n");
+	c->rq.close = true;
+	int r = b.oom ? -1 : write_all(c->fd, b.p, b.len);
+	free(b.p);
+	return r;
+}
+
+/* /manyheaders/N: N headers; /longheader/N: one header line of N bytes. */
+static int route_big_head(struct conn *c, const char *s, size_t n, bool many)
+{
+	uint64_t count;
+	if (!parse_num(s, n, 1u << 24, &count))
+		return send_text(c, 404, "not found\n");
+	struct sbuf b = { 0 };
+	if (many) {
+		for (uint64_t i = 0; i < count; i++)
+			sb_printf(&b, "X-Many-%" PRIu64 ": %" PRIu64 "\r\n", i, i);
+	} else {
+		sb_str(&b, "X-Long: ");
+		for (uint64_t i = 0; i < count; i++)
+			sb_add(&b, "a", 1);
+		sb_str(&b, "\r\n");
+	}
+	c->rq.close = true;
+	int r = b.oom ? -1 : send_simple(c, 200, "text/plain", "big\n", 4, b.p);
+	free(b.p);
+	return r;
+}
+
 static int route(struct conn *c, const struct sbuf *echo_body)
 {
 	struct req *rq = &c->rq;
 	const char *rest;
 	size_t n;
-	if (path_is(rq, "/echo"))
+	if (path_is(rq, "/echo") || path_under(rq, "/echo/", &rest, &n))
 		return route_echo(c, echo_body);
-	if (path_is(rq, "/conns")) {
+	if (path_is(rq, "/conns") || path_is(rq, "/hits")) {
 		char body[32];
-		snprintf(body, sizeof body, "%lu\n", atomic_load(&g_conns));
+		snprintf(body, sizeof body, "%lu\n", atomic_load(path_is(rq,
+		    "/hits") ? &g_hits : &g_conns));
 		return send_text(c, 200, body);
 	}
+	if (path_is(rq, "/raw"))
+		return route_raw(c);
+	if (path_is(rq, "/loop"))	/* a redirect to itself */
+		return send_simple(c, 302, "text/plain", "loop\n", 5,
+		    "Location: /loop\r\n");
+	if (path_under(rq, "/manyheaders/", &rest, &n))
+		return route_big_head(c, rest, n, true);
+	if (path_under(rq, "/longheader/", &rest, &n))
+		return route_big_head(c, rest, n, false);
 	if (path_under(rq, "/status/", &rest, &n))
 		return route_status(c, rest, n);
 	if (path_under(rq, "/bytes/", &rest, &n))
@@ -873,12 +929,16 @@ static int serve_one(struct conn *c)
 	memset(rq, 0, sizeof *rq);
 	if (r == 0)
 		r = parse_head(c, head_len);
+	if (r > 0 || !path_is(rq, "/hits"))
+		atomic_fetch_add(&g_hits, 1);
 	if (r > 0) {
 		send_error(c, r);
 		return -1;
 	}
 	struct sbuf body = { 0 };
-	bool echo = path_is(rq, "/echo");
+	const char *rest;
+	size_t rest_len;
+	bool echo = path_is(rq, "/echo") || path_under(rq, "/echo/", &rest, &rest_len);
 	if (echo)
 		echo_prefix(rq, &body);
 	r = read_body(c, echo ? &body : NULL);
