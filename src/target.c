@@ -1,7 +1,8 @@
 /*
  * target: parse and vet a target URL with libcurl's URL API.  Refuses
  * what a careful proxy must not guess about: other schemes, userinfo,
- * zone ids, control bytes, whitespace, backslashes and non-ASCII hosts.
+ * zone ids, control bytes, whitespace, backslashes, non-ASCII hosts and
+ * URLs that curl would read differently when it parses them again.
  */
 #include <config.h>
 
@@ -84,6 +85,46 @@ valid_host(const char *h)
 	return true;
 }
 
+/*
+ * curl does not use the CURLU it is given as it is: it turns it into a
+ * URL string and parses that again.  A URL that reads differently the
+ * second time (curl decodes a percent-encoded host only after deciding
+ * it is not an IPv4 address, so "http://%38/" is host "8" here and
+ * 0.0.0.8 to the transfer) would be judged on one host and fetched from
+ * another: refuse it.
+ */
+static bool
+url_is_stable(CURLU *u)
+{
+	static const CURLUPart parts[] = {
+		CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT, CURLUPART_PATH
+	};
+	CURLU *again = NULL;
+	char *url = NULL, *a, *b;
+	CURLUcode ra, rb;
+	bool same = false;
+	size_t i;
+
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	    (again = curl_url()) == NULL ||
+	    curl_url_set(again, CURLUPART_URL, url,
+	    CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto out;
+	same = true;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]) && same; i++) {
+		a = b = NULL;
+		ra = curl_url_get(u, parts[i], &a, CURLU_DEFAULT_PORT);
+		rb = curl_url_get(again, parts[i], &b, CURLU_DEFAULT_PORT);
+		same = ra == rb && (ra != CURLUE_OK || strcmp(a, b) == 0);
+		curl_free(a);
+		curl_free(b);
+	}
+out:
+	curl_url_cleanup(again);
+	curl_free(url);
+	return same;
+}
+
 int
 target_describe(struct target *t, const char **why)
 {
@@ -142,6 +183,10 @@ target_describe(struct target *t, const char **why)
 	}
 	/* a fragment is never sent; drop it so nothing downstream sees it */
 	curl_url_set(t->url, CURLUPART_FRAGMENT, NULL, 0);
+	if (!url_is_stable(t->url)) {
+		*why = "target URL is ambiguous (it reads differently once normalised)";
+		return -1;
+	}
 	return 0;
 }
 

@@ -825,10 +825,10 @@ test_e2e_ipv6(void **state)
  * http://127.1/.  Whatever form curl leaves, matching must follow the
  * host string the transfer uses: a "http://127.0.0.1" pattern matches
  * exactly when t.host is "127.0.0.1", and a name pattern never matches.
- * A form curl does not normalise (its host is percent-encoded, so it is
- * decoded only after the IPv4 check) stays as it is, say "0x7f.1"; the
- * allowlist then refuses it, and the address policy judges the address
- * it resolves to at connect time.
+ * A form curl does not normalise on the first parse (its host is
+ * percent-encoded, so it is decoded only after the IPv4 check) would be
+ * "0x7f.1" here but 127.0.0.1 to the transfer: target_parse refuses it
+ * (see test_target_reparse).
  */
 static void
 test_e2e_numeric_ipv4(void **state)
@@ -886,6 +886,66 @@ test_e2e_numeric_ipv4(void **state)
 	allowlist_free(&star);
 }
 
+/*
+ * The transfer does not use t.url as it is: curl turns it into a string
+ * and parses that again.  A target must read the same both times, or the
+ * allowlist judges one host and curl connects to another.  Found by
+ * tests/fuzz/fuzz_target: curl 7.88 decodes a percent-encoded host only
+ * after its IPv4 check, so "http://%38/" was host "8" to the allowlist
+ * and 0.0.0.8 to the transfer.
+ */
+static void
+test_target_reparse(void **state)
+{
+	static const char *const urls[] = {
+		"http://%38/",
+		"http:/%38",
+		"http://0%78%37f.1/",
+		"http://%31%32%37.1/",
+		"http://%31%32%37.0.0.1/",
+		"http://0x7f%2e1/",
+		"http://%30/",
+		"http://ex%61mple.com/",
+		"https://a.example.com/x/../y?q#f",
+	};
+	struct allowlist eight = list1("http://8");
+	struct target t, again;
+	const char *why;
+	char *url;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(urls); i++) {
+		why = NULL;
+		if (target_parse(urls[i], &t, &why) != 0) {
+			assert_non_null(why);
+			continue;	/* refusing is always safe */
+		}
+		url = NULL;
+		assert_int_equal(curl_url_get(t.url, CURLUPART_URL, &url, 0),
+		    CURLUE_OK);
+		memset(&again, 0, sizeof(again));
+		assert_non_null(again.url = curl_url());
+		assert_int_equal(curl_url_set(again.url, CURLUPART_URL, url,
+		    CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME), CURLUE_OK);
+		why = NULL;
+		if (target_describe(&again, &why) != 0)
+			fail_msg("%s: curl would request %s, which is refused: %s",
+			    urls[i], url, why);
+		if (strcmp(t.host, again.host) != 0 || t.port != again.port ||
+		    strcmp(t.path, again.path) != 0)
+			fail_msg("%s: judged as %s:%ld%s, curl requests %s:%ld%s",
+			    urls[i], t.host, t.port, t.path, again.host,
+			    again.port, again.path);
+		curl_free(url);
+		target_free(&again);
+		target_free(&t);
+	}
+	/* the example in the comment, end to end */
+	expect_refused(&eight, "http://%38/");
+	allowlist_free(&eight);
+}
+
 int
 main(void)
 {
@@ -906,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_e2e_several),
 		cmocka_unit_test(test_e2e_ipv6),
 		cmocka_unit_test(test_e2e_numeric_ipv4),
+		cmocka_unit_test(test_target_reparse),
 	};
 	int rc;
 
