@@ -43,6 +43,8 @@ static const struct cidr nonpublic_v6[] = {
 	V6(0x20, 0x01, 0, 0, 23),	/* IETF protocol assignments, RFC 2928,
 					 * RFC 6890 (Teredo, ORCHID, ...) */
 	V6(0x20, 0x01, 0x0d, 0xb8, 32),	/* documentation, RFC 3849 */
+	V6(0x3f, 0xff, 0, 0, 20),	/* documentation, RFC 9637 */
+	V6(0x5f, 0x00, 0, 0, 16),	/* segment routing (SRv6) SIDs, RFC 9602 */
 	V6(0xfc, 0x00, 0, 0, 7),	/* unique local, RFC 4193 */
 	V6(0xfe, 0x80, 0, 0, 10),	/* link-local, RFC 4291 */
 	V6(0xfe, 0xc0, 0, 0, 10),	/* site-local (deprecated), RFC 3879 */

@@ -296,6 +296,16 @@ test_ranges_v6(void **state)
 		{ "2001:db8::", ADDR_NONPUBLIC },
 		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "2001:db9::", ADDR_OK },
+		/* 3fff::/20, documentation (RFC 9637): found by fuzz_addr */
+		{ "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "3fff::", ADDR_NONPUBLIC },
+		{ "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "3fff:1000::", ADDR_OK },
+		/* 5f00::/16, SRv6 SIDs (RFC 9602): found by fuzz_addr */
+		{ "5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "5f00::", ADDR_NONPUBLIC },
+		{ "5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "5f01::", ADDR_OK },
 		/* fc00::/7 */
 		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "fc00::", ADDR_NONPUBLIC },
