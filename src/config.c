@@ -89,7 +89,7 @@ static int
 add_error(struct config_errors *e, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg, **nv;
+	char *msg, *p, **nv;
 	int rc;
 
 	va_start(ap, fmt);
@@ -97,6 +97,14 @@ add_error(struct config_errors *e, const char *fmt, ...)
 	va_end(ap);
 	if (rc == -1)
 		return -1;
+	/*
+	 * A message quotes the file's own text (a key, a section, a
+	 * pattern), which may hold a CR or another control byte: each
+	 * message must stay one printable line.
+	 */
+	for (p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
 	if ((nv = realloc(e->v, (e->n + 1) * sizeof(*nv))) == NULL) {
 		free(msg);
 		return -1;

@@ -749,6 +749,36 @@ test_from_dict(void **state)
 	dictionary_del(d);
 }
 
+/*
+ * Error messages quote the file's text; a control byte in a key or
+ * section name must not split a message or reach the terminal or log.
+ * Found by tests/fuzz/fuzz_config.
+ */
+static void
+test_error_one_line(void **state)
+{
+	struct config c;
+	struct config_errors e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(load_text("[server]\nfoo\rbar = 1\n[a\rb]\nx = 1\n"
+	    "[allow]\nurls = http://a\x1b[2J.com\n", &c, &e), -1);
+	assert_int_equal(e.n, 3);
+	for (i = 0; i < e.n; i++) {
+		const char *p;
+
+		for (p = e.v[i]; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				fail_msg("error %zu has control byte 0x%02x", i,
+				    (unsigned char)*p);
+	}
+	assert_true(has_error(&e, "[server] foo?bar: unknown key"));
+	assert_true(has_error(&e, "[a?b]: unknown section"));
+	assert_true(has_error(&e, "\"http://a?[2J.com\""));
+	config_errors_free(&e);
+}
+
 int
 main(void)
 {
@@ -770,6 +800,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_from_dict),
+		cmocka_unit_test(test_error_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
