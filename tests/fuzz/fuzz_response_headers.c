@@ -1,0 +1,182 @@
+/*
+ * fuzz_response_headers: upstream response header lines through
+ * hdr_split and response_header_passes, and the CGI response head that
+ * upstream.c builds from what passes ("Status: N reason", then the
+ * relayed headers).  Input: a flag byte (bit 0: [headers] no_cache),
+ * then header lines as curl delivers them, each ending in "\n" (a "\r"
+ * before it is the line's).  Invariants:
+ *  - a header that passes has a token name and a value without CR, LF,
+ *    NUL or other control bytes but tab, and without surrounding blanks;
+ *  - nothing that passes is named Status, X-Sendfile*, X-Accel-*,
+ *    X-Lighttpd-*, Proxy-Authenticate, hop-by-hop, in the strip list,
+ *    named by a Connection header, a cache header under no_cache, or a
+ *    Content-Length beside a Transfer-Encoding;
+ *  - the head has exactly one Status, ours, first: so a relayed Location
+ *    can never be a CGI local redirect (Location without Status).
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <strings.h>
+
+#include "fuzz.h"
+#include "headers.h"
+#include "units.h"
+
+static char *strip_words[] = { "Set-Cookie", "X-Internal-*" };
+static const struct strlist strip = { strip_words, 2 };
+
+/* Names a web server in front would obey, or that are not end-to-end. */
+static const char *const ref_never[] = {
+	"Status", "Proxy-Authenticate", "Connection", "Keep-Alive",
+	"Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Set-Cookie", NULL
+};
+static const char *const ref_never_prefix[] = {
+	"X-Sendfile", "X-Accel-", "X-Lighttpd-", "X-Internal-", NULL
+};
+static const char *const ref_cache[] = {
+	"Cache-Control", "Expires", "Pragma", "X-Accel-Expires", NULL
+};
+
+static bool
+in_list(const char *name, const char *const *l, bool prefix)
+{
+	for (; *l != NULL; l++)
+		if (prefix ? strncasecmp(name, *l, strlen(*l)) == 0 :
+		    strcasecmp(name, *l) == 0)
+			return true;
+	return false;
+}
+
+/* RFC 9110 5.6.2 tchar */
+static bool
+ref_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return false;
+	return true;
+}
+
+static bool
+ref_connection_names(const char *conn, const char *name)
+{
+	size_t len = strlen(name), n;
+	const char *p = conn, *end;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == len && strncasecmp(p, name, len) == 0)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+static void
+check_passing(const struct hdr *h, const struct hdr *all, size_t n,
+    bool no_cache)
+{
+	const char *p;
+	size_t i, vlen = strlen(h->value);
+
+	FUZZ_CHECK(ref_token(h->name), "name is a token");
+	for (p = h->value; *p != '\0'; p++)
+		FUZZ_CHECK(((unsigned char)*p >= 0x20 || *p == '\t') &&
+		    (unsigned char)*p != 0x7f, "no CR, LF or control byte");
+	FUZZ_CHECK(vlen == 0 || (h->value[0] != ' ' && h->value[0] != '\t' &&
+	    h->value[vlen - 1] != ' ' && h->value[vlen - 1] != '\t'),
+	    "value trimmed");
+	FUZZ_CHECK(!in_list(h->name, ref_never, false) &&
+	    !in_list(h->name, ref_never_prefix, true),
+	    "no instruction to the web server, hop-by-hop or stripped header");
+	FUZZ_CHECK(!no_cache || !in_list(h->name, ref_cache, false),
+	    "no upstream cache header under no_cache");
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(all[i].name, "Connection") == 0)
+			FUZZ_CHECK(!ref_connection_names(all[i].value, h->name),
+			    "no header named by Connection");
+		if (strcasecmp(all[i].name, "Transfer-Encoding") == 0)
+			FUZZ_CHECK(strcasecmp(h->name, "Content-Length") != 0,
+			    "no Content-Length beside Transfer-Encoding");
+	}
+}
+
+/* The head as upstream.c's send_head builds it, read back line by line. */
+static void
+check_head(const struct hdr *all, size_t n, bool no_cache)
+{
+	size_t i, len, cap = 64, statuses = 0;
+	char *head, *line, *crlf;
+
+	for (i = 0; i < n; i++)
+		cap += strlen(all[i].name) + strlen(all[i].value) + 4;
+	if ((head = malloc(cap)) == NULL)
+		abort();
+	len = (size_t)snprintf(head, cap, "Status: 302 Found\r\n");
+	for (i = 0; i < n; i++)
+		if (response_header_passes(&all[i], all, n, &strip, no_cache))
+			len += (size_t)snprintf(head + len, cap - len, "%s: %s\r\n",
+			    all[i].name, all[i].value);
+	FUZZ_CHECK(strlen(head) == len, "no NUL in the head");
+	for (line = head; *line != '\0'; line = crlf + 2) {
+		crlf = strstr(line, "\r\n");
+		FUZZ_CHECK(crlf != NULL, "every line ends in CRLF");
+		*crlf = '\0';
+		FUZZ_CHECK(strpbrk(line, "\r\n") == NULL, "no bare CR or LF");
+		if (strncasecmp(line, "Status:", 7) == 0) {
+			FUZZ_CHECK(line == head, "our Status is the first line");
+			statuses++;
+		}
+	}
+	FUZZ_CHECK(statuses == 1, "exactly one Status");
+	free(head);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct hdr all[HDR_MAX_COUNT];
+	char *lines[HDR_MAX_COUNT], *copy, *p, *nl;
+	size_t n = 0, nlines = 0, i, len;
+	bool no_cache;
+
+	if (size < 1 || size > HDR_MAX_BYTES ||
+	    memchr(data + 1, '\0', size - 1) != NULL)
+		return 0;	/* upstream.c refuses the whole response */
+	no_cache = data[0] & 1;
+	copy = fuzz_strndup(data + 1, size - 1);
+	for (p = copy; *p != '\0' && nlines < HDR_MAX_COUNT; p = nl) {
+		/* one line as curl hands it over, "\n" included */
+		nl = strchr(p, '\n');
+		nl = nl != NULL ? nl + 1 : p + strlen(p);
+		len = (size_t)(nl - p);
+		if ((lines[nlines] = malloc(len + 1)) == NULL)
+			abort();
+		memcpy(lines[nlines], p, len);
+		lines[nlines][len] = '\0';
+		if (hdr_split(lines[nlines], &all[n]) == 0) {
+			FUZZ_CHECK(all[n].name[0] != '\0', "split: a name");
+			n++;
+		}
+		nlines++;
+	}
+	for (i = 0; i < n; i++)
+		if (response_header_passes(&all[i], all, n, &strip, no_cache))
+			check_passing(&all[i], all, n, no_cache);
+	check_head(all, n, no_cache);
+	for (i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(copy);
+	return 0;
+}
