@@ -55,6 +55,7 @@ struct key {
 static const struct key keys[] = {
 	{ "server", "listen", K_STRING, O(listen), "" },
 	{ "server", "workers", K_WORKERS, O(workers), "4" },
+	{ "server", "user", K_STRING, O(user), "" },
 	{ "allow", "urls", K_ALLOW, O(allow), "" },
 	{ "timeouts", "connect", K_DURATION, O(connect_ms), "10s" },
 	{ "timeouts", "response_header", K_DURATION, O(response_header_ms), "30s" },
@@ -545,7 +546,7 @@ int
 config_keep_restart_keys(const struct config *old, struct config *c,
     void (*report)(void *arg, const char *key), void *arg)
 {
-	char *listen = NULL;
+	char *listen = NULL, *user = NULL;
 
 	if (str_differs(old->listen, c->listen)) {
 		if (old->listen != NULL && (listen = strdup(old->listen)) == NULL)
@@ -553,6 +554,13 @@ config_keep_restart_keys(const struct config *old, struct config *c,
 		free(c->listen);
 		c->listen = listen;
 		report(arg, "[server] listen");
+	}
+	if (str_differs(old->user, c->user)) {
+		if (old->user != NULL && (user = strdup(old->user)) == NULL)
+			return -1;
+		free(c->user);
+		c->user = user;
+		report(arg, "[server] user");
 	}
 	if (old->workers != c->workers) {
 		c->workers = old->workers;
@@ -565,6 +573,7 @@ void
 config_free(struct config *c)
 {
 	free(c->listen);
+	free(c->user);
 	allowlist_free(&c->allow);
 	cidr_list_free(&c->net_allow);
 	cidr_list_free(&c->net_deny);

@@ -22,6 +22,7 @@ struct config {
 	/* [server] */
 	char			*listen;	/* NULL: fd 0 or CGI */
 	long			 workers;
+	char			*user;		/* NULL: none; needed as root */
 	/* [allow] */
 	struct allowlist	 allow;
 	/* [timeouts], milliseconds; 0 = none */

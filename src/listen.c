@@ -165,9 +165,8 @@ listen_tcp(const char *spec)
 	return fd;
 }
 
-/* The socket path in spec, or NULL for a TCP address. */
-static const char *
-unix_path(const char *spec)
+const char *
+listen_unix_path(const char *spec)
 {
 	if (strncmp(spec, "unix:", 5) == 0)
 		return spec + 5;
@@ -177,7 +176,7 @@ unix_path(const char *spec)
 int
 listen_open(const char *spec)
 {
-	const char *path = unix_path(spec);
+	const char *path = listen_unix_path(spec);
 
 	return path != NULL ? listen_unix(path) : listen_tcp(spec);
 }
@@ -185,7 +184,7 @@ listen_open(const char *spec)
 void
 listen_close(int fd, const char *spec)
 {
-	const char *path = unix_path(spec);
+	const char *path = listen_unix_path(spec);
 
 	close(fd);
 	if (path != NULL)

@@ -12,6 +12,8 @@
 int	listen_open(const char *spec);
 /* Close a socket listen_open() made; a unix socket's file is removed. */
 void	listen_close(int fd, const char *spec);
+/* The socket path in spec, or NULL for a TCP address. */
+const char *listen_unix_path(const char *spec);
 /* Is fd a listening socket (as spawn-fcgi, lighttpd, systemd hand us)? */
 bool	fd_is_listener(int fd);
 

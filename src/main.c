@@ -4,7 +4,8 @@
  *
  * main: command line, configuration, start-up order, and the choice of
  * serving mode ([server] listen, a listening socket on fd 0, or plain
- * CGI).  Never starts serving with a configuration that has any error.
+ * CGI).  Never starts serving with a configuration that has any error,
+ * and never serves as root (see privdrop.c).
  */
 #include <config.h>
 
@@ -20,6 +21,7 @@
 #include "listen.h"
 #include "live.h"
 #include "log.h"
+#include "privdrop.h"
 #include "server.h"
 #include "share.h"
 
@@ -76,8 +78,13 @@ load(const char *path, struct config *cfg, bool check_only)
 	size_t i;
 
 	if (config_load(path, cfg, &errs) == 0) {
-		if (check_only)
-			printf("extproxy: configuration %s is ok\n", path);
+		if (!check_only)
+			return 0;
+		if (privdrop_check_user(cfg->user) == -1) {
+			config_free(cfg);
+			return -1;
+		}
+		printf("extproxy: configuration %s is ok\n", path);
 		return 0;
 	}
 	for (i = 0; i < errs.n; i++)
@@ -93,6 +100,7 @@ main(int argc, char *argv[])
 {
 	const char *path = DEFAULT_CONFIG, *listen_arg = NULL;
 	const struct config *live;
+	struct privdrop priv;
 	struct config cfg;
 	CURLSH *share;
 	bool check_only = false;
@@ -138,11 +146,21 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_set_level(cfg.log_level);
+	/*
+	 * Set-up order is the security argument: read the configuration,
+	 * decide who to become, open the socket, drop root, then serve.
+	 */
+	if (privdrop_prepare(cfg.user, &priv) == -1) {
+		config_free(&cfg);
+		curl_global_cleanup();
+		return 1;
+	}
 	if (cfg.allow.n == 0)
 		log_warn("[allow] urls is empty: every request will be refused");
 	rc = -1;
 	if ((share = share_new()) == NULL) {
 		log_error("cannot create the shared DNS/TLS cache");
+		privdrop_free(&priv);
 		config_free(&cfg);
 		curl_global_cleanup();
 		return 1;
@@ -151,6 +169,7 @@ main(int argc, char *argv[])
 	/* from here on the configuration is the live snapshot */
 	if (live_init(&cfg) == -1) {
 		log_error("out of memory");
+		privdrop_free(&priv);
 		config_free(&cfg);
 		share_free(share);
 		curl_global_cleanup();
@@ -162,14 +181,19 @@ main(int argc, char *argv[])
 	if (listen_arg != NULL) {
 		if ((fd = listen_open(listen_arg)) != -1) {
 			log_info("listening on %s", listen_arg);
-			rc = server_run_fastcgi(fd, path, share);
+			if (privdrop_chown(&priv, listen_unix_path(listen_arg)) == 0 &&
+			    privdrop_apply(&priv) == 0)
+				rc = server_run_fastcgi(fd, path, share);
 			listen_close(fd, listen_arg);
 		}
+	} else if (privdrop_apply(&priv) == -1) {
+		rc = -1;
 	} else if (fd_is_listener(STDIN_FILENO)) {
 		rc = server_run_fastcgi(STDIN_FILENO, path, share);
 	} else
 		rc = server_run_cgi(live, share);
 
+	privdrop_free(&priv);
 	live_release(live);
 	live_shutdown();
 	share_free(share);

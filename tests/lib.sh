@@ -12,6 +12,18 @@ EXTPROXY=$top_builddir/extproxy
 UPSTREAM=$top_builddir/tests/upstream
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/extproxy-test.XXXXXX")
+
+# As root, extproxy refuses to serve without [server] user: the test
+# configurations then name TEST_USER ($SERVER_USER goes under [server]),
+# which owns $T so that extproxy can still remove its sockets there.
+if [ "$(id -u)" = 0 ]; then
+	TEST_USER=${EXTPROXY_TEST_USER:-nobody}
+	SERVER_USER="user = $TEST_USER"
+	chown "$TEST_USER" "$T"
+else
+	TEST_USER=
+	SERVER_USER=
+fi
 PIDS=""
 npass=0
 nfail=0
@@ -161,6 +173,7 @@ write_config() {
 	cat >"$file" <<INI
 [server]
 workers = ${WORKERS:-2}
+$SERVER_USER
 [allow]
 urls = http://127.0.0.1:$UP_PORT, http://127.0.0.1:$DEAD_PORT, \\
        http://127.0.0.1:${HOLE_PORT:-1}, \\

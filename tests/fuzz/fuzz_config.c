@@ -73,6 +73,7 @@ check_config(const struct config *c)
 	size_t i;
 
 	FUZZ_CHECK(c->listen == NULL || c->listen[0] != '\0', "listen");
+	FUZZ_CHECK(c->user == NULL || c->user[0] != '\0', "user");
 	FUZZ_CHECK(c->workers >= 1 && c->workers <= 1024, "workers");
 	FUZZ_CHECK(c->connect_ms >= 0 && c->connect_ms <= week, "connect");
 	FUZZ_CHECK(c->response_header_ms >= 0 && c->response_header_ms <= week,

@@ -13,6 +13,9 @@ require_cmd apache2
 start_origins
 
 # mod_fcgid hands each process one request at a time: one worker each
+# mod_fcgid starts extproxy as Apache's user, which [server] user must
+# then name (or be left empty)
+SERVER_USER=${WEB_USER:+"user = $WEB_USER"}
 WORKERS=1 write_config "$INI"
 etc_conf apache2-extproxy-fcgid.conf "$T/extproxy-apache.conf"
 apache_conf "$T/apache.conf" fcgid "$T/extproxy-apache.conf"

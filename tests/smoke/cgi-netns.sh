@@ -31,6 +31,8 @@ cgi() {
 status_of() { head -n1 | tr -d '\r' | sed -n 's/^Status: \([0-9]*\).*/\1/p'; }
 
 cat >"$T/public.ini" <<INI
+[server]
+$SERVER_USER
 [allow]
 urls = http://*:*, https://*:*, http://[*]:*
 INI
@@ -52,6 +54,8 @@ done
 check "the origin on loopback saw no proxied connection" is "$(conns "$UP_PORT")" 1
 
 cat >"$T/loop.ini" <<INI
+[server]
+$SERVER_USER
 [allow]
 urls = http://127.0.0.1:*
 [network]

@@ -206,6 +206,7 @@ config_eq(const struct config *a, const struct config *b)
 {
 	str_eq("listen", a->listen, b->listen);
 	FIELD_EQ(workers);
+	str_eq("user", a->user, b->user);
 	allow_eq(&a->allow, &b->allow);
 	FIELD_EQ(connect_ms);
 	FIELD_EQ(response_header_ms);
@@ -238,6 +239,7 @@ check_defaults(const struct config *c)
 {
 	assert_null(c->listen);
 	assert_int_equal(c->workers, 4);
+	assert_null(c->user);
 	assert_int_equal(c->allow.n, 0);
 	assert_int_equal(c->connect_ms, 10000);
 	assert_int_equal(c->response_header_ms, 30000);
@@ -332,6 +334,7 @@ test_every_key(void **state)
 	    "[server]\n"
 	    "listen = 127.0.0.1:9000\n"
 	    "workers = 1024\n"
+	    "user = www-data\n"
 	    "[allow]\n"
 	    "urls = https://api.example.com/v1/*, http://*.example.org:*\n"
 	    "[timeouts]\n"
@@ -372,6 +375,7 @@ test_every_key(void **state)
 	load_ok(ini, &c);
 	assert_string_equal(c.listen, "127.0.0.1:9000");
 	assert_int_equal(c.workers, 1024);
+	assert_string_equal(c.user, "www-data");
 	assert_int_equal(c.allow.n, 2);
 	assert_string_equal(c.allow.v[0].host, "api.example.com");
 	assert_string_equal(c.allow.v[0].path, "/v1/*");
