@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	{ "upstream", "verify_tls", K_BOOL, O(verify_tls), "true" },
 	{ "upstream", "proxy", K_STRING, O(proxy), "" },
 	{ "upstream", "resolve", K_RESOLVE, O(resolve), "" },
+	{ "upstream", "reuse", K_BOOL, O(reuse), "true" },
 	{ "headers", "strip_request", K_LIST, O(strip_request),
 	    "Authorization, Cookie, Proxy-Authorization" },
 	{ "headers", "strip_response", K_LIST, O(strip_response), "Set-Cookie" },

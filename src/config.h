@@ -46,6 +46,7 @@ struct config {
 	bool			 verify_tls;
 	char			*proxy;
 	struct strlist		 resolve;	/* "host:port:address", checked */
+	bool			 reuse;		/* false: benchmarking only */
 	/* [headers] */
 	struct strlist		 strip_request;
 	struct strlist		 strip_response;

@@ -634,6 +634,10 @@ apply_config(struct upstream *u, const struct config *cfg)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file != NULL ?
 		    cfg->ca_file : u->default_ca);
 	set_resolve(u, cfg);
+	/* benchmarking only: a new connection and handshake each time */
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, cfg->reuse ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, cfg->reuse ? 0L : 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, cfg->reuse ? 1L : 0L);
 }
 
 struct upstream *

@@ -223,6 +223,7 @@ config_eq(const struct config *a, const struct config *b)
 	str_eq("ca_file", a->ca_file, b->ca_file);
 	FIELD_EQ(verify_tls);
 	str_eq("proxy", a->proxy, b->proxy);
+	FIELD_EQ(reuse);
 	strlist_eq("strip_request", &a->strip_request, &b->strip_request);
 	strlist_eq("strip_response", &a->strip_response, &b->strip_response);
 	FIELD_EQ(no_cache);
@@ -256,6 +257,7 @@ check_defaults(const struct config *c)
 	assert_null(c->ca_file);
 	assert_true(c->verify_tls);
 	assert_null(c->proxy);
+	assert_true(c->reuse);
 	assert_int_equal(c->strip_request.n, 3);
 	assert_string_equal(c->strip_request.v[0], "Authorization");
 	assert_string_equal(c->strip_request.v[1], "Cookie");
@@ -357,6 +359,7 @@ test_every_key(void **state)
 	    "ca_file = /etc/ssl/extra.pem\n"
 	    "verify_tls = no\n"
 	    "proxy = http://proxy.internal:3128\n"
+	    "reuse = false\n"
 	    "[headers]\n"
 	    "strip_request = X-Internal-*\n"
 	    "strip_response =\n"
@@ -405,6 +408,7 @@ test_every_key(void **state)
 	assert_string_equal(c.ca_file, "/etc/ssl/extra.pem");
 	assert_false(c.verify_tls);
 	assert_string_equal(c.proxy, "http://proxy.internal:3128");
+	assert_false(c.reuse);
 	assert_int_equal(c.strip_request.n, 1);
 	assert_string_equal(c.strip_request.v[0], "X-Internal-*");
 	assert_int_equal(c.strip_response.n, 0);
@@ -483,6 +487,7 @@ test_bad_values(void **state)
 		{ "upstream", "idle_timeout", "1d" },
 		{ "upstream", "verify_tls", "maybe" },
 		{ "upstream", "verify_tls", "" },
+		{ "upstream", "reuse", "sometimes" },
 		{ "headers", "no_cache", "2" },
 		{ "log", "level", "loud" },
 		{ "log", "level", "warning" },
