@@ -338,16 +338,26 @@ absolute_location(struct upstream *u, const char *loc, char *buf, size_t size)
 	return out;
 }
 
+/* Append s (n bytes) to the output buffer; -1 if it does not fit. */
+static int
+put(struct upstream *u, size_t *len, const char *s, size_t n)
+{
+	if (n >= sizeof(u->obuf) - *len)
+		return -1;
+	memcpy(u->obuf + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+/* "name: value\r\n", without printf: this runs for every header. */
 static int
 append(struct upstream *u, size_t *len, const char *name, const char *value)
 {
-	int n;
-
-	n = snprintf(u->obuf + *len, sizeof(u->obuf) - *len, "%s: %s\r\n",
-	    name, value);
-	if (n < 0 || (size_t)n >= sizeof(u->obuf) - *len)
+	if (put(u, len, name, strlen(name)) == -1 ||
+	    put(u, len, ": ", 2) == -1 ||
+	    put(u, len, value, strlen(value)) == -1 ||
+	    put(u, len, "\r\n", 2) == -1)
 		return -1;
-	*len += (size_t)n;
 	return 0;
 }
 
@@ -377,15 +387,12 @@ send_head(struct upstream *u, long code, size_t n)
 		if (append(u, &len, u->hdrs[i].name, value) == -1)
 			return -1;
 	}
-	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++) {
-		if (len + strlen(*nc) + 2 >= sizeof(u->obuf))
+	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++)
+		if (put(u, &len, *nc, strlen(*nc)) == -1 ||
+		    put(u, &len, "\r\n", 2) == -1)
 			return -1;
-		len += (size_t)sprintf(u->obuf + len, "%s\r\n", *nc);
-	}
-	if (len + 2 >= sizeof(u->obuf))
+	if (put(u, &len, "\r\n", 2) == -1)
 		return -1;
-	memcpy(u->obuf + len, "\r\n", 2);
-	len += 2;
 	if (u->f->client->write(u->f->client, u->obuf, len) == -1) {
 		u->fail = F_CLIENT_GONE;
 		return -1;
