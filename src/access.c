@@ -4,8 +4,8 @@
 #include <config.h>
 
 #include "access.h"
+#include "outbuf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,47 +97,20 @@ json_escape(char *buf, size_t size, const char *s)
 	return n;
 }
 
-struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-	bool	 full;
-};
-
-/* Append a whole piece, or nothing and mark the output full. */
 static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->buf[o->len] = '\0';
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
-static void
-put_json_string(struct out *o, const char *key, const char *val)
+put_json_string(struct outbuf *o, const char *key, const char *val)
 {
 	char esc[2 * 1024];
 
 	json_escape(esc, sizeof(esc), val);
-	put(o, ",\"%s\":\"%s\"", key, esc);
+	outbuf_put(o, ",\"%s\":\"%s\"", key, esc);
 }
 
 size_t
 access_format(char *buf, size_t size, const struct access_entry *e,
     enum log_format format)
 {
-	struct out o = { buf, size, 0, false };
+	struct outbuf o = { buf, size, 0, false };
 	char when[96], method[METHOD_MAX + 1];
 	const char *target = e->target != NULL ? e->target : "-";
 	const char *deny = deny_name(e->deny);
@@ -149,24 +122,24 @@ access_format(char *buf, size_t size, const struct access_entry *e,
 	rfc3339(when, sizeof(when), &e->start);
 	clean_method(method, e->method);
 	if (format == LOG_FORMAT_TEXT) {
-		put(&o, "time=%s method=%s target=%s status=%d in=%lld out=%lld "
+		outbuf_put(&o, "time=%s method=%s target=%s status=%d in=%lld out=%lld "
 		    "ms=%.1f reused=%s aborted=%s", when, method, target,
 		    e->status, (long long)e->bytes_in, (long long)e->bytes_out,
 		    e->ms, e->reused ? "yes" : "no", e->aborted ? "yes" : "no");
 		if (deny != NULL)
-			put(&o, " deny=%s", deny);
+			outbuf_put(&o, " deny=%s", deny);
 		if (timeout != NULL)
-			put(&o, " timeout=%s", timeout);
+			outbuf_put(&o, " timeout=%s", timeout);
 		/* reasons are extproxy's own fixed text, without quotes */
 		if (e->reason != NULL)
-			put(&o, " reason=\"%s\"", e->reason);
+			outbuf_put(&o, " reason=\"%s\"", e->reason);
 		return o.len;
 	}
 	o.size = size - 1;	/* room for the closing brace */
-	put(&o, "{\"time\":\"%s\"", when);
+	outbuf_put(&o, "{\"time\":\"%s\"", when);
 	put_json_string(&o, "method", method);
 	put_json_string(&o, "target", target);
-	put(&o, ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%lld,"
+	outbuf_put(&o, ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%lld,"
 	    "\"duration_ms\":%.1f,\"reused\":%s,\"aborted\":%s", e->status,
 	    (long long)e->bytes_in, (long long)e->bytes_out, e->ms,
 	    e->reused ? "true" : "false", e->aborted ? "true" : "false");

@@ -4,9 +4,9 @@
 #include <config.h>
 
 #include "metrics.h"
+#include "outbuf.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,58 +44,33 @@ metrics_class(int status)
 	return (size_t)(status / 100 - 1);
 }
 
-struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-	bool	 full;
-};
-
-static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
 /* A label value: backslash, double quote and newline escaped. */
 static void
-put_label_value(struct out *o, const char *s)
+put_label_value(struct outbuf *o, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		if (*s == '\\')
-			put(o, "\\\\");
+			outbuf_put(o, "\\\\");
 		else if (*s == '"')
-			put(o, "\\\"");
+			outbuf_put(o, "\\\"");
 		else if (*s == '\n')
-			put(o, "\\n");
+			outbuf_put(o, "\\n");
 		else
-			put(o, "%c", *s);
+			outbuf_put(o, "%c", *s);
 	}
 }
 
 static void
-family(struct out *o, const char *name, const char *type, const char *help)
+family(struct outbuf *o, const char *name, const char *type, const char *help)
 {
-	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	outbuf_put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 size_t
 metrics_format(char *buf, size_t size, const struct metrics *m,
     const struct metrics_build *b)
 {
-	struct out o = { buf, size, 0, false };
+	struct outbuf o = { buf, size, 0, false };
 	uint64_t cum, count;
 	size_t i, j;
 
@@ -104,48 +79,48 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 
 	family(&o, "extproxy_build_info", "gauge",
 	    "Versions of extproxy and of the libraries it runs with.");
-	put(&o, "extproxy_build_info{version=\"");
+	outbuf_put(&o, "extproxy_build_info{version=\"");
 	put_label_value(&o, b->version);
-	put(&o, "\",libcurl=\"");
+	outbuf_put(&o, "\",libcurl=\"");
 	put_label_value(&o, b->libcurl);
-	put(&o, "\",libfcgi=\"");
+	outbuf_put(&o, "\",libfcgi=\"");
 	put_label_value(&o, b->libfcgi);
-	put(&o, "\"} 1\n");
+	outbuf_put(&o, "\"} 1\n");
 
 	family(&o, "extproxy_requests_total", "counter",
 	    "Requests served, by method and status class.");
 	for (i = 0; i < METRICS_METHODS; i++)
 		for (j = 0; j < METRICS_CLASSES; j++)
-			put(&o, "extproxy_requests_total{method=\"%s\","
+			outbuf_put(&o, "extproxy_requests_total{method=\"%s\","
 			    "class=\"%s\"} %" PRIu64 "\n", method_label[i],
 			    class_label[j], m->requests[i][j]);
 
 	family(&o, "extproxy_denials_total", "counter",
 	    "Requests extproxy refused, by reason.");
 	for (i = 1; i < DENY_COUNT; i++)
-		put(&o, "extproxy_denials_total{reason=\"%s\"} %" PRIu64 "\n",
+		outbuf_put(&o, "extproxy_denials_total{reason=\"%s\"} %" PRIu64 "\n",
 		    deny_name((enum deny)i), m->denials[i]);
 
 	family(&o, "extproxy_timeouts_total", "counter",
 	    "Upstream transfers ended by a deadline, by kind.");
 	for (i = 1; i < TIMEOUT_COUNT; i++)
-		put(&o, "extproxy_timeouts_total{kind=\"%s\"} %" PRIu64 "\n",
+		outbuf_put(&o, "extproxy_timeouts_total{kind=\"%s\"} %" PRIu64 "\n",
 		    timeout_name((enum timeout_kind)i), m->timeouts[i]);
 
 	family(&o, "extproxy_upstream_connections_total", "counter",
 	    "Upstream connections opened, and transfers that reused a "
 	    "pooled one.");
-	put(&o, "extproxy_upstream_connections_total{result=\"opened\"} %"
+	outbuf_put(&o, "extproxy_upstream_connections_total{result=\"opened\"} %"
 	    PRIu64 "\n", m->conns_opened);
-	put(&o, "extproxy_upstream_connections_total{result=\"reused\"} %"
+	outbuf_put(&o, "extproxy_upstream_connections_total{result=\"reused\"} %"
 	    PRIu64 "\n", m->conns_reused);
 
 	family(&o, "extproxy_request_body_bytes_total", "counter",
 	    "Request body bytes read from clients and sent upstream.");
-	put(&o, "extproxy_request_body_bytes_total %" PRIu64 "\n", m->bytes_in);
+	outbuf_put(&o, "extproxy_request_body_bytes_total %" PRIu64 "\n", m->bytes_in);
 	family(&o, "extproxy_response_body_bytes_total", "counter",
 	    "Response body bytes relayed to clients.");
-	put(&o, "extproxy_response_body_bytes_total %" PRIu64 "\n",
+	outbuf_put(&o, "extproxy_response_body_bytes_total %" PRIu64 "\n",
 	    m->bytes_out);
 
 	family(&o, "extproxy_request_duration_seconds", "histogram",
@@ -153,25 +128,25 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	cum = 0;
 	for (i = 0; i < METRICS_BUCKETS; i++) {
 		cum += m->duration_bucket[i];
-		put(&o, "extproxy_request_duration_seconds_bucket{le=\"%g\"} %"
+		outbuf_put(&o, "extproxy_request_duration_seconds_bucket{le=\"%g\"} %"
 		    PRIu64 "\n", metrics_bucket_le[i], cum);
 	}
 	count = cum + m->duration_bucket[METRICS_BUCKETS];
-	put(&o, "extproxy_request_duration_seconds_bucket{le=\"+Inf\"} %"
+	outbuf_put(&o, "extproxy_request_duration_seconds_bucket{le=\"+Inf\"} %"
 	    PRIu64 "\n", count);
-	put(&o, "extproxy_request_duration_seconds_sum %" PRIu64 ".%06" PRIu64
+	outbuf_put(&o, "extproxy_request_duration_seconds_sum %" PRIu64 ".%06" PRIu64
 	    "\n", m->duration_us_sum / 1000000, m->duration_us_sum % 1000000);
-	put(&o, "extproxy_request_duration_seconds_count %" PRIu64 "\n", count);
+	outbuf_put(&o, "extproxy_request_duration_seconds_count %" PRIu64 "\n", count);
 
 	family(&o, "extproxy_config_reloads_total", "counter",
 	    "Configuration reloads (SIGHUP), applied or refused.");
-	put(&o, "extproxy_config_reloads_total{result=\"ok\"} %" PRIu64 "\n",
+	outbuf_put(&o, "extproxy_config_reloads_total{result=\"ok\"} %" PRIu64 "\n",
 	    m->reloads_ok);
-	put(&o, "extproxy_config_reloads_total{result=\"error\"} %" PRIu64
+	outbuf_put(&o, "extproxy_config_reloads_total{result=\"error\"} %" PRIu64
 	    "\n", m->reloads_failed);
 	family(&o, "extproxy_config_last_reload_successful", "gauge",
 	    "1 if the last reload was applied (or none was tried), else 0.");
-	put(&o, "extproxy_config_last_reload_successful %d\n",
+	outbuf_put(&o, "extproxy_config_last_reload_successful %d\n",
 	    m->last_reload_ok ? 1 : 0);
 
 	return o.full ? 0 : o.len;

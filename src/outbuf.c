@@ -1,0 +1,30 @@
+/*
+ * outbuf: a bounded string builder over a caller's buffer.  Never writes
+ * past the buffer, never allocates, never leaves it unterminated.
+ */
+#include <config.h>
+
+#include "outbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Append a whole piece, or nothing and mark the output full. */
+void
+outbuf_put(struct outbuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->buf[o->len] = '\0';
+		o->full = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
