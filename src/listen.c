@@ -1,5 +1,7 @@
 /*
- * listen: create, bind and listen on the configured address.
+ * listen: create, bind and listen on the configured address.  A unix
+ * socket is born with its final owner and mode and renamed into place;
+ * never chmod()s or chown()s through a path another account may replace.
  */
 #include <config.h>
 
@@ -31,11 +33,12 @@ fd_is_listener(int fd)
 }
 
 /*
- * Remove `path` only if it is a socket nobody listens on any more (a
- * connect is refused).  Logs why it won't.
+ * May a new socket take the name `path`?  Yes if nothing is there, or
+ * a socket nobody listens on any more (a connect is refused).  Logs why
+ * not.  Changes nothing: the new socket is renamed over a stale one.
  */
 static int
-clear_stale_socket(const char *path, const struct sockaddr_un *sun)
+may_replace(const char *path, const struct sockaddr_un *sun)
 {
 	struct stat st;
 	int fd, rc, err;
@@ -66,15 +69,129 @@ clear_stale_socket(const char *path, const struct sockaddr_un *sun)
 		    strerror(err));
 		return -1;
 	}
-	if (unlink(path) == -1) {
-		log_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
+/*
+ * Where the socket goes: `path` split into its directory, opened, and
+ * its last component.  -1 after logging why.
+ */
 static int
-listen_unix(const char *path)
+open_parent(const char *path, char *base, size_t size)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	size_t dlen;
+	int fd;
+
+	if (slash == NULL) {
+		strcpy(dir, ".");
+		slash = path - 1;
+	} else {
+		dlen = slash == path ? 1 : (size_t)(slash - path);
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if (strlen(slash + 1) >= size || strcmp(slash + 1, "") == 0 ||
+	    strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0) {
+		log_error("%s: not a socket file name", path);
+		return -1;
+	}
+	strcpy(base, slash + 1);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		log_error("%s: %s", dir, strerror(errno));
+	return fd;
+}
+
+/*
+ * Make a directory only this user may enter, in the current directory,
+ * and open it.  A directory someone swapped in under its name before
+ * the open is refused.
+ */
+static int
+private_dir(char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdtemp(name) == NULL)
+		return -1;
+	fd = open(name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	    (st.st_mode & 0777) != 0700) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Create the socket with its final owner and mode, then put it in place.
+ *
+ * The socket's directory may be writable by another account (the
+ * [server] user, say), which could replace `path` by a symlink to any
+ * file at any moment; a chmod() or chown() through `path` as root would
+ * then change that file.  So the socket is bound inside a fresh
+ * directory only root may enter, given its owner and mode there, and
+ * renamed over `path`: rename() replaces whatever the name holds and
+ * follows no link.  Nothing else here acts on `path` but lstat() and
+ * connect() in may_replace(), which change nothing.
+ */
+static int
+listen_in_place(int fd, const char *path, uid_t uid, gid_t gid)
+{
+	struct sockaddr_un sun;
+	char base[sizeof(sun.sun_path)], tmp[] = ".extproxy-XXXXXX";
+	int cwd, pfd, dfd = -1, rc = -1, err = 0;
+
+	if ((pfd = open_parent(path, base, sizeof(base))) == -1)
+		return -1;
+	/* bind() takes a path: make the private directory the cwd */
+	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fchdir(pfd) == -1) {
+		err = errno;
+		goto out;
+	}
+	if ((dfd = private_dir(tmp)) == -1 || fchdir(dfd) == -1) {
+		err = errno;
+		goto back;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "sock");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchownat(dfd, "sock", uid, gid, AT_SYMLINK_NOFOLLOW) == -1) ||
+	    fchmodat(dfd, "sock", 0660, 0) == -1 ||
+	    listen(fd, BACKLOG) == -1 ||
+	    renameat(dfd, "sock", pfd, base) == -1) {
+		err = errno;
+		unlinkat(dfd, "sock", 0);
+	} else
+		rc = 0;
+back:
+	if (fchdir(cwd) == -1 && err == 0) {
+		err = errno;
+		rc = -1;
+	}
+	if (dfd != -1) {
+		close(dfd);
+		unlinkat(pfd, tmp, AT_REMOVEDIR);
+	}
+out:
+	if (cwd != -1)
+		close(cwd);
+	close(pfd);
+	if (rc == -1 && err != 0)
+		log_error("listen on %s: %s", path, strerror(err));
+	return rc;
+}
+
+static int
+listen_unix(const char *path, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sun;
 	int fd;
@@ -86,19 +203,17 @@ listen_unix(const char *path)
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (clear_stale_socket(path, &sun) == -1)
+	if (may_replace(path, &sun) == -1)
 		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0660) == -1 || listen(fd, BACKLOG) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_error("listen on %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (listen_in_place(fd, path, uid, gid) == -1) {
 		close(fd);
-		goto fail;
+		return -1;
 	}
 	return fd;
-fail:
-	log_error("listen on %s: %s", path, strerror(errno));
-	return -1;
 }
 
 /* Split "host:port" / "[v6]:port" into its parts (in buf). */
@@ -174,11 +289,11 @@ listen_unix_path(const char *spec)
 }
 
 int
-listen_open(const char *spec)
+listen_open(const char *spec, uid_t uid, gid_t gid)
 {
 	const char *path = listen_unix_path(spec);
 
-	return path != NULL ? listen_unix(path) : listen_tcp(spec);
+	return path != NULL ? listen_unix(path, uid, gid) : listen_tcp(spec);
 }
 
 void

@@ -7,9 +7,14 @@
 #define EXTPROXY_LISTEN_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
-/* Returns a listening fd, or -1 after logging why. */
-int	listen_open(const char *spec);
+/*
+ * Returns a listening fd, or -1 after logging why.  A unix socket is
+ * created with owner uid:gid ((uid_t)-1 and (gid_t)-1: unchanged) and
+ * mode 0660 before its name appears.
+ */
+int	listen_open(const char *spec, uid_t uid, gid_t gid);
 /* Close a socket listen_open() made; a unix socket's file is removed. */
 void	listen_close(int fd, const char *spec);
 /* The socket path in spec, or NULL for a TCP address. */

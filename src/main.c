@@ -179,10 +179,12 @@ main(int argc, char *argv[])
 	if (listen_arg == NULL)
 		listen_arg = live->listen;
 	if (listen_arg != NULL) {
-		if ((fd = listen_open(listen_arg)) != -1) {
+		/* a unix socket is the user's, so its group may connect */
+		if ((fd = listen_open(listen_arg,
+		    priv.drop ? priv.uid : (uid_t)-1,
+		    priv.drop ? priv.gid : (gid_t)-1)) != -1) {
 			log_info("listening on %s", listen_arg);
-			if (privdrop_chown(&priv, listen_unix_path(listen_arg)) == 0 &&
-			    privdrop_apply(&priv) == 0)
+			if (privdrop_apply(&priv) == 0)
 				rc = server_run_fastcgi(fd, path, share);
 			listen_close(fd, listen_arg);
 		}

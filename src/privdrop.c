@@ -76,18 +76,6 @@ privdrop_prepare(const char *user, struct privdrop *p)
 	return 0;
 }
 
-int
-privdrop_chown(const struct privdrop *p, const char *path)
-{
-	if (!p->drop || path == NULL)
-		return 0;
-	if (chown(path, p->uid, p->gid) == -1) {
-		log_error("chown %s to [server] user: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Is there any way back to uid 0 or to other ids? */
 static bool
 locked_in(const struct privdrop *p)

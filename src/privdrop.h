@@ -24,8 +24,6 @@ struct privdrop {
 int	privdrop_prepare(const char *user, struct privdrop *p);
 /* For -t: does [server] user name a usable account?  -1 after logging. */
 int	privdrop_check_user(const char *user);
-/* Give the unix socket at path to the user, so its group may connect. */
-int	privdrop_chown(const struct privdrop *p, const char *path);
 /* Become the user for good; -1 after logging why. */
 int	privdrop_apply(const struct privdrop *p);
 void	privdrop_free(struct privdrop *p);
