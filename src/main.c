@@ -30,6 +30,12 @@
 #endif
 #define DEFAULT_CONFIG	SYSCONFDIR "/extproxy.ini"
 
+struct options {
+	const char	*path;		/* -c */
+	const char	*listen;	/* -l */
+	bool		 check_only;	/* -t */
+};
+
 static void
 usage(FILE *f)
 {
@@ -95,27 +101,25 @@ load(const char *path, struct config *cfg, bool check_only)
 	return -1;
 }
 
-int
-main(int argc, char *argv[])
+/* The command line; -1 to go on, else the exit status. */
+static int
+parse_options(int argc, char *argv[], struct options *o)
 {
-	const char *path = DEFAULT_CONFIG, *listen_arg = NULL;
-	const struct config *live;
-	struct privdrop priv;
-	struct config cfg;
-	CURLSH *share;
-	bool check_only = false;
-	int ch, fd, rc;
+	int ch;
 
+	o->path = DEFAULT_CONFIG;
+	o->listen = NULL;
+	o->check_only = false;
 	while ((ch = getopt(argc, argv, "c:l:tVh")) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			o->path = optarg;
 			break;
 		case 'l':
-			listen_arg = optarg;
+			o->listen = optarg;
 			break;
 		case 't':
-			check_only = true;
+			o->check_only = true;
 			break;
 		case 'V':
 			version();
@@ -132,73 +136,96 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/*
+ * Open the socket, drop root, serve until told to stop.  -1 if serving
+ * could not start or ended in error.
+ */
+static int
+serve(const struct options *o, const struct config *live,
+    const struct privdrop *priv, CURLSH *share)
+{
+	const char *listen_arg = o->listen != NULL ? o->listen : live->listen;
+	int fd, rc = -1;
+
+	if (listen_arg != NULL) {
+		/* a unix socket is the user's, so its group may connect */
+		fd = listen_open(listen_arg, priv->drop ? priv->uid : (uid_t)-1,
+		    priv->drop ? priv->gid : (gid_t)-1);
+		if (fd == -1)
+			return -1;
+		log_info("listening on %s", listen_arg);
+		if (privdrop_apply(priv) == 0)
+			rc = server_run_fastcgi(fd, o->path, share);
+		listen_close(fd, listen_arg);
+		return rc;
+	}
+	if (privdrop_apply(priv) == -1)
+		return -1;
+	if (fd_is_listener(STDIN_FILENO))
+		return server_run_fastcgi(STDIN_FILENO, o->path, share);
+	return server_run_cgi(live, share);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct config *live;
+	struct options o;
+	struct privdrop priv;
+	struct config cfg;
+	CURLSH *share = NULL;
+	bool have_cfg = false;
+	int rc;
+
+	if ((rc = parse_options(argc, argv, &o)) != -1)
+		return rc;
+	rc = 1;
+	memset(&priv, 0, sizeof(priv));
 	signal(SIGPIPE, SIG_IGN);
 	forget_proxy_environment();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "extproxy: libcurl initialisation failed\n");
 		return 1;
 	}
-	if (load(path, &cfg, check_only) == -1)
-		return 1;
-	if (check_only) {
-		config_free(&cfg);
-		curl_global_cleanup();
-		return 0;
+	if (load(o.path, &cfg, o.check_only) == -1)
+		goto out;
+	have_cfg = true;
+	if (o.check_only) {
+		rc = 0;
+		goto out;
 	}
 	log_set_level(cfg.log_level);
 	/*
 	 * Set-up order is the security argument: read the configuration,
 	 * decide who to become, open the socket, drop root, then serve.
 	 */
-	if (privdrop_prepare(cfg.user, &priv) == -1) {
-		config_free(&cfg);
-		curl_global_cleanup();
-		return 1;
-	}
+	if (privdrop_prepare(cfg.user, &priv) == -1)
+		goto out;
 	if (cfg.allow.n == 0)
 		log_warn("[allow] urls is empty: every request will be refused");
-	rc = -1;
 	if ((share = share_new()) == NULL) {
 		log_error("cannot create the shared DNS/TLS cache");
-		privdrop_free(&priv);
-		config_free(&cfg);
-		curl_global_cleanup();
-		return 1;
+		goto out;
 	}
-
 	/* from here on the configuration is the live snapshot */
 	if (live_init(&cfg) == -1) {
 		log_error("out of memory");
-		privdrop_free(&priv);
-		config_free(&cfg);
-		share_free(share);
-		curl_global_cleanup();
-		return 1;
+		goto out;
 	}
+	have_cfg = false;
 	live = live_acquire(NULL);
-	if (listen_arg == NULL)
-		listen_arg = live->listen;
-	if (listen_arg != NULL) {
-		/* a unix socket is the user's, so its group may connect */
-		if ((fd = listen_open(listen_arg,
-		    priv.drop ? priv.uid : (uid_t)-1,
-		    priv.drop ? priv.gid : (gid_t)-1)) != -1) {
-			log_info("listening on %s", listen_arg);
-			if (privdrop_apply(&priv) == 0)
-				rc = server_run_fastcgi(fd, path, share);
-			listen_close(fd, listen_arg);
-		}
-	} else if (privdrop_apply(&priv) == -1) {
-		rc = -1;
-	} else if (fd_is_listener(STDIN_FILENO)) {
-		rc = server_run_fastcgi(STDIN_FILENO, path, share);
-	} else
-		rc = server_run_cgi(live, share);
-
-	privdrop_free(&priv);
+	rc = serve(&o, live, &priv, share) == 0 ? 0 : 1;
 	live_release(live);
 	live_shutdown();
-	share_free(share);
+out:
+	if (have_cfg)
+		config_free(&cfg);
+	if (share != NULL)
+		share_free(share);
+	privdrop_free(&priv);
 	curl_global_cleanup();
-	return rc == 0 ? 0 : 1;
+	return rc;
 }
