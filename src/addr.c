@@ -134,6 +134,17 @@ parse_prefix(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+/*
+ * A numeric address: IPv6 if it holds a ':', else dotted-quad IPv4, as
+ * inet_pton reads them.  No allocation: this runs for every transfer.
+ */
+static int
+parse_ip(const char *s, int *family, unsigned char *addr)
+{
+	*family = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+	return inet_pton(*family, s, addr) == 1 ? 0 : -1;
+}
+
 int
 cidr_parse(const char *s, struct cidr *out)
 {
@@ -153,8 +164,7 @@ cidr_parse(const char *s, struct cidr *out)
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 
-	c.family = memchr(buf, ':', len) != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(c.family, buf, c.addr) != 1)
+	if (parse_ip(buf, &c.family, c.addr) == -1)
 		return -1;
 	bits = family_bits(c.family);
 	if (slash == NULL)
@@ -308,6 +318,18 @@ addr_check(const struct sockaddr *sa, const struct cidr_list *allow,
 		return addr_check_raw(AF_INET6,
 		    p + offsetof(struct sockaddr_in6, sin6_addr), allow, deny);
 	return ADDR_BADFAMILY;
+}
+
+enum addr_verdict
+addr_check_str(const char *ip, const struct cidr_list *allow,
+    const struct cidr_list *deny)
+{
+	unsigned char a[16];
+	int family;
+
+	if (ip == NULL || parse_ip(ip, &family, a) == -1)
+		return ADDR_BADFAMILY;
+	return addr_check_raw(family, a, allow, deny);
 }
 
 const char *

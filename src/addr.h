@@ -58,6 +58,14 @@ enum addr_verdict	addr_check(const struct sockaddr *sa,
 enum addr_verdict	addr_check_raw(int family, const unsigned char *addr,
 			    const struct cidr_list *allow,
 			    const struct cidr_list *deny);
+/*
+ * Same, for a numeric address as text ("192.0.2.1", "2001:db8::1", as
+ * inet_ntop writes them); anything else, a zone id or brackets
+ * included, gives ADDR_BADFAMILY.  Allocates nothing.
+ */
+enum addr_verdict	addr_check_str(const char *ip,
+			    const struct cidr_list *allow,
+			    const struct cidr_list *deny);
 /* "ok", "non-public address", "denied by [network] deny",
  * "unsupported address family" */
 const char		*addr_verdict_str(enum addr_verdict v);

@@ -543,6 +543,43 @@ str_differs(const char *a, const char *b)
 	return strcmp(a, b) != 0;
 }
 
+static bool
+cidrs_differ(const struct cidr_list *a, const struct cidr_list *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return true;
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].family != b->v[i].family ||
+		    a->v[i].prefix != b->v[i].prefix ||
+		    memcmp(a->v[i].addr, b->v[i].addr, sizeof(a->v[i].addr)) != 0)
+			return true;
+	return false;
+}
+
+static bool
+strlists_differ(const struct strlist *a, const struct strlist *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return true;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return true;
+	return false;
+}
+
+bool
+config_pool_differs(const struct config *a, const struct config *b)
+{
+	return cidrs_differ(&a->net_allow, &b->net_allow) ||
+	    cidrs_differ(&a->net_deny, &b->net_deny) ||
+	    strlists_differ(&a->resolve, &b->resolve) ||
+	    str_differs(a->proxy, b->proxy);
+}
+
 int
 config_keep_restart_keys(const struct config *old, struct config *c,
     void (*report)(void *arg, const char *key), void *arg)

@@ -81,6 +81,12 @@ int	config_from_dict(const struct _dictionary_ *d, struct config *c,
  */
 int	config_keep_restart_keys(const struct config *old, struct config *c,
 	    void (*report)(void *arg, const char *key), void *arg);
+/*
+ * Do a and b differ in what an upstream connection is opened under:
+ * [network] allow or deny, [upstream] resolve or proxy?  Then a pooled
+ * connection opened under a must not serve a request under b.
+ */
+bool	config_pool_differs(const struct config *a, const struct config *b);
 void	config_free(struct config *c);
 void	config_errors_free(struct config_errors *e);
 

@@ -5,7 +5,9 @@
  * raised under one mutex, held for those two instructions only, so a
  * reload can never free a snapshot between a worker's read of the
  * pointer and its increment.  Dropping a reference is a single atomic
- * decrement; whoever drops the last one frees the snapshot.
+ * decrement; whoever drops the last one frees the snapshot.  A snapshot
+ * also numbers what pooled upstream connections depend on (pool_gen):
+ * the same as the previous one's unless the reload changed it.
  */
 #include <config.h>
 
@@ -13,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -22,12 +25,13 @@
 struct snapshot {
 	struct config	cfg;		/* first: a config pointer is a snapshot */
 	unsigned long	gen;
+	unsigned long	pool_gen;	/* changes with config_pool_differs() */
 	atomic_long	refs;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
-static unsigned long generation;
+static unsigned long generation, pool_generation;
 
 static struct snapshot *
 snapshot_of(const struct config *c)
@@ -44,9 +48,13 @@ snapshot_unref(struct snapshot *s)
 	}
 }
 
-/* Publish c (moved into a new snapshot); the old one loses our ref. */
+/*
+ * Publish c (moved into a new snapshot); the old one loses our ref.
+ * pool_same: c was compared with snapshot `from` and config_pool_differs()
+ * found nothing; pooled connections stay only if `from` is still current.
+ */
 static int
-publish(struct config *c)
+publish(struct config *c, const struct snapshot *from, bool pool_same)
 {
 	struct snapshot *s, *old;
 
@@ -57,6 +65,8 @@ publish(struct config *c)
 	pthread_mutex_lock(&lock);
 	s->gen = ++generation;
 	old = current;
+	s->pool_gen = old != NULL && old == from && pool_same ?
+	    old->pool_gen : ++pool_generation;
 	current = s;
 	pthread_mutex_unlock(&lock);
 	if (old != NULL)
@@ -67,7 +77,7 @@ publish(struct config *c)
 int
 live_init(struct config *c)
 {
-	return publish(c);
+	return publish(c, NULL, false);
 }
 
 const struct config *
@@ -82,6 +92,12 @@ live_acquire(unsigned long *gen)
 	if (gen != NULL)
 		*gen = s->gen;
 	return &s->cfg;
+}
+
+unsigned long
+live_pool_gen(const struct config *c)
+{
+	return snapshot_of(c)->pool_gen;
 }
 
 void
@@ -120,6 +136,7 @@ live_reload(const char *path)
 	struct config c;
 	unsigned long gen;
 	size_t i;
+	bool pool_same;
 	int rc;
 
 	if (config_load(path, &c, &errs) == -1) {
@@ -135,14 +152,17 @@ live_reload(const char *path)
 	}
 	old = live_acquire(NULL);
 	rc = config_keep_restart_keys(old, &c, report_restart_key, NULL);
-	live_release(old);
-	if (rc == -1 || publish(&c) == -1) {
+	pool_same = !config_pool_differs(old, &c);
+	/* old stays referenced until published over, so it is not reused */
+	if (rc == -1 || publish(&c, snapshot_of(old), pool_same) == -1) {
+		live_release(old);
 		config_free(&c);
 		log_error("reload: out of memory; keeping the running "
 		    "configuration");
 		stats_reload(false);
 		return -1;
 	}
+	live_release(old);
 	old = live_acquire(&gen);
 	log_set_level(old->log_level);
 	if (old->allow.n == 0)

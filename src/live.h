@@ -17,6 +17,12 @@
 int			 live_init(struct config *c);
 /* The current snapshot, referenced; *gen (if not NULL) numbers it. */
 const struct config	*live_acquire(unsigned long *gen);
+/*
+ * Numbers what pooled upstream connections depend on in the referenced
+ * snapshot c: it changes only with a reload that changes [network]
+ * allow or deny, or [upstream] resolve or proxy.
+ */
+unsigned long		 live_pool_gen(const struct config *c);
 void			 live_release(const struct config *c);
 /* Drop the process's own reference (at exit). */
 void			 live_shutdown(void);

@@ -459,7 +459,7 @@ worker_main(void *arg)
 			continue;
 		}
 		c.envp = w->req.envp;
-		upstream_use(w->up, w->cfg, w->gen);
+		upstream_use(w->up, w->cfg, w->gen, live_pool_gen(w->cfg));
 		proxy_serve(&c, w->up, w->cfg);
 		if (can_keep(&w->req)) {
 			FCGX_Finish_r(&w->req);

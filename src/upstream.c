@@ -4,7 +4,9 @@
  * connections outlive FastCGI requests.  The loop in run() drives the
  * transfer with curl_multi_poll() and enforces the response-header, idle
  * and total deadlines itself, to the millisecond; libcurl enforces the
- * connect timeout through its own timers.
+ * connect timeout through its own timers.  The address policy is
+ * checked on every address connected to and again on the peer of every
+ * transfer, a reused connection's too.
  */
 #include <config.h>
 
@@ -41,12 +43,13 @@ enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
 enum fail {
 	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TOO_BIG, F_TOO_BIG_STREAM,
 	F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER, F_TIMEOUT_IDLE,
-	F_TIMEOUT_TOTAL, F_NO_REPLAY
+	F_TIMEOUT_TOTAL, F_NO_REPLAY, F_ADDRESS
 };
 
 struct upstream {
 	const struct config	*cfg;		/* of the current request */
 	unsigned long		 gen;		/* snapshot the handle is set for */
+	unsigned long		 pool_gen;	/* live_pool_gen() of the pool */
 	const char		*default_ca;	/* libcurl's own CA bundle */
 	CURL			*easy;
 	CURLM			*multi;
@@ -109,15 +112,29 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+/*
+ * Called for every transfer, on a new or a reused connection, before
+ * the request is sent: the peer (the upstream, or the proxy when there
+ * is one, as in open_socket()) is judged by the policy in force now, so
+ * a pooled connection opened under an older configuration never serves
+ * a request the current one refuses.
+ */
 static int
 on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
 	struct upstream *u = arg;
+	enum addr_verdict v;
 
-	(void)ip;
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
+	v = addr_check_str(ip, &u->cfg->net_allow, &u->cfg->net_deny);
+	if (v != ADDR_OK) {
+		u->fail = F_ADDRESS;
+		log_debug("refused to send on a connection: %s",
+		    addr_verdict_str(v));
+		return CURL_PREREQFUNC_ABORT;
+	}
 	u->phase = PH_WAIT_HEADERS;
 	u->mark_ms = now_ms();
 	return CURL_PREREQFUNC_OK;
@@ -615,6 +632,37 @@ fail:
 	log_error("out of memory: [upstream] resolve not applied");
 }
 
+/* The share of the pool this worker keeps open. */
+static void
+set_pool_size(struct upstream *u, const struct config *cfg)
+{
+	long pool = cfg->max_connections / cfg->workers;
+
+	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+}
+
+/*
+ * Close every pooled connection: the multi handle owns the pool, so a
+ * new one replaces it.  On failure the old pool stays (and on_prereq()
+ * still judges each of its connections); -1.
+ */
+static int
+flush_pool(struct upstream *u, const struct config *cfg)
+{
+	CURLM *m;
+
+	if ((m = curl_multi_init()) == NULL) {
+		log_error("out of memory: pooled upstream connections kept");
+		return -1;
+	}
+	curl_multi_cleanup(u->multi);
+	u->multi = m;
+	set_pool_size(u, cfg);
+	log_debug("closed the pooled upstream connections: [network] or "
+	    "[upstream] resolve or proxy changed");
+	return 0;
+}
+
 /*
  * The handle settings that come from the configuration.  Set again
  * only when a reload changed the snapshot: the handle, its multi handle
@@ -625,11 +673,8 @@ static void
 apply_config(struct upstream *u, const struct config *cfg)
 {
 	CURL *e = u->easy;
-	long pool;
 
-	/* the share of the pool this worker keeps open */
-	pool = cfg->max_connections / cfg->workers;
-	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+	set_pool_size(u, cfg);
 	/* "" disables proxies, including http_proxy & co. in the environment */
 	curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
@@ -694,9 +739,14 @@ upstream_new(const struct config *cfg, CURLSH *share)
 }
 
 void
-upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen)
+upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen,
+    unsigned long pool_gen)
 {
 	u->cfg = cfg;
+	if (u->pool_gen == 0)
+		u->pool_gen = pool_gen;		/* first request: nothing pooled */
+	else if (pool_gen != u->pool_gen && flush_pool(u, cfg) == 0)
+		u->pool_gen = pool_gen;
 	if (gen != u->gen) {
 		apply_config(u, cfg);
 		u->gen = gen;
@@ -899,6 +949,10 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	case F_NO_REPLAY:
 		*why = "upstream connection lost, request body cannot be resent";
 		return 502;
+	case F_ADDRESS:
+		f->deny = DENY_ADDRESS;
+		*why = "target address not allowed";
+		return 403;
 	case F_NONE:
 		break;
 	}

@@ -3,7 +3,8 @@
  * multi handle (and so its pool of keep-alive connections) for the
  * worker's whole life, runs one transfer at a time with precise connect,
  * response-header, idle and total deadlines, checks every address it
- * connects to, and streams the response to the client as it arrives.
+ * connects to and the peer of every request, pooled connections
+ * included, and streams the response to the client as it arrives.
  * Never follows a redirect unless [redirects] mode = follow, and then
  * only to targets that pass the allowlist; never reads proxy settings
  * from the environment.
@@ -45,10 +46,11 @@ struct upstream	*upstream_new(const struct config *cfg, CURLSH *share);
 /*
  * The configuration snapshot for the next request(s); when gen differs
  * from the last one, the handle settings are set again (the handle and
- * its pooled connections stay).  cfg must outlive its use.
+ * its pooled connections stay); when pool_gen (live_pool_gen()) differs,
+ * the pooled connections are closed.  cfg must outlive its use.
  */
 void		 upstream_use(struct upstream *u, const struct config *cfg,
-		    unsigned long gen);
+		    unsigned long gen, unsigned long pool_gen);
 void		 upstream_free(struct upstream *u);
 /* Run the request; always leaves a complete (or aborted) response. */
 void		 upstream_fetch(struct upstream *u, struct fetch *f);

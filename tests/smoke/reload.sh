@@ -5,7 +5,11 @@
 # the first request after its reload is logged; pooled upstream
 # connections survive every reload.  A bad file is refused with the
 # messages of -t and changes nothing; keys that need a restart are
-# reported and kept.
+# reported and kept.  A reload that narrows [network] reaches the pooled
+# connections: warm pools to 127.0.0.1 and ::1, loopback no longer
+# allowed, and every request is a 403 (deny=address) the origin never
+# sees; widening works again; a re-pinned name ([upstream] resolve) is
+# fetched from its new address, never on a connection to the old one.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -151,6 +155,98 @@ echo "# upstream connections opened under load: $((conns1 - conns0 - 1))"
 check "reloads counted" is "$(metric 'extproxy_config_reloads_total{result="ok"}')" 11
 check "refused reloads counted" is "$(metric 'extproxy_config_reloads_total{result="error"}')" 1
 check "last reload successful" is "$(metric extproxy_config_last_reload_successful)" 1
+
+# ---- a reload reaches pooled connections ----
+# hits PORT: requests the test origin on PORT has served
+hits() { curl -s "http://127.0.0.1:$1/hits"; }
+# access_since N: the access lines logged after the first N
+access_since() { grep 'access: ' "$T/extproxy.log" | sed "1,${1}d"; }
+naccess() { grep -c 'access: ' "$T/extproxy.log"; }
+# reload_now: SIGHUP, and wait until the reload is logged
+reload_now() {
+	local before
+	before=$(reloads)
+	kill -HUP "$EP"
+	wait_for sh -c "[ \$(grep -c 'reload: configuration .* loaded' '$T/extproxy.log') -gt $before ]" ||
+	    die "reload was not logged"
+}
+# eight TARGET: the statuses of 8 requests, one after the other, sorted
+eight() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do fcgi "$1"; done | sort | uniq -c |
+	    awk '{ printf "%s%sx%s", sep, $1, $2; sep = " " }'
+}
+# warm TARGET: a pooled connection in each of the 4 workers
+warm() {
+	local i w=""
+	for i in 1 2 3 4 5 6 7 8; do fcgi "$1" >/dev/null & w="$w $!"; done
+	wait $w
+}
+
+# loopback of both families: the origin UP, and UP6 on ::1
+"$UPSTREAM" -a ::1 -f "$T/UP6.port" >"$T/UP6.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for test -s "$T/UP6.port" || die "upstream UP6 did not start"
+UP6=http://[::1]:$(cat "$T/UP6.port")
+hits6() { curl -sg "$UP6/hits"; }
+# network ALLOW: UP6 allow-listed too, [network] allow = ALLOW
+network() {
+	config yes
+	sed -i -e "s|^urls = |urls = $UP6, |" \
+	    -e "s|^allow = 127\\.0\\.0\\.0/8\$|allow = $1|" "$INI"
+	reload_now
+}
+
+network "127.0.0.0/8, ::1"
+warm "$UP/sleep/100"
+warm "$UP6/sleep/100"
+n=$(naccess)
+check "warm pool: 8 requests are 200" is "$(eight "$UP/echo")" "8x200"
+check "... and 8 over IPv6" is "$(eight "$UP6/echo")" "8x200"
+check "... all on reused connections" \
+    is "$(access_since "$n" | grep -c ' status=200 .* reused=yes ')" 16
+
+# narrow [network]: loopback no longer allowed
+h0=$(hits "$UP_PORT")
+h6=$(hits6)
+n=$(naccess)
+network ""
+check "after narrowing [network], 8 requests are refused" \
+    is "$(eight "$UP/echo")" "8x403"
+check "... and 8 over IPv6" is "$(eight "$UP6/echo")" "8x403"
+check "... each logged as an address denial" \
+    is "$(access_since "$n" | grep -c ' status=403 .*deny=address reason="target address not allowed"$')" 16
+check "... and the origin saw none of them" is "$(hits "$UP_PORT")" "$h0"
+check "... nor the IPv6 one" is "$(hits6)" "$h6"
+
+# widen it again
+network "127.0.0.0/8, ::1"
+check "after widening [network] again, 8 requests are 200" \
+    is "$(eight "$UP/echo")" "8x200"
+check "... and 8 over IPv6" is "$(eight "$UP6/echo")" "8x200"
+
+# re-pin a name: the pooled connections to the old address are not used
+"$UPSTREAM" -a 127.0.0.2 -p "$UP_PORT" -f "$T/UP2.port" >"$T/UP2.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for test -s "$T/UP2.port" || die "upstream UP2 did not start"
+# pin ADDRESS: pinned.test:UP_PORT allowed and pinned to ADDRESS
+pin() {
+	config yes "[upstream]" "resolve = pinned.test:$UP_PORT:$1"
+	sed -i "s|^urls = |urls = http://pinned.test:$UP_PORT, |" "$INI"
+	reload_now
+}
+pin 127.0.0.1
+warm "http://pinned.test:$UP_PORT/sleep/100"
+check "pinned to 127.0.0.1: 200" \
+    is "$(eight "http://pinned.test:$UP_PORT/echo")" "8x200"
+h1=$(hits "$UP_PORT")
+h2=$(curl -s "http://127.0.0.2:$UP_PORT/hits")
+pin 127.0.0.2
+check "re-pinned to 127.0.0.2: 200" \
+    is "$(eight "http://pinned.test:$UP_PORT/echo")" "8x200"
+check "... all from the new address" \
+    is "$(curl -s "http://127.0.0.2:$UP_PORT/hits")" "$((h2 + 8))"
+check "... none from the old one" is "$(hits "$UP_PORT")" "$h1"
 
 kill -TERM "$EP"; wait "$EP"; rc=$?
 check "SIGTERM after reloads exits 0" is "$rc" 0

@@ -540,6 +540,54 @@ test_raw_badfamily(void **state)
 	    ADDR_BADFAMILY);
 }
 
+/* The text form libcurl gives the pre-request callback. */
+static void
+test_str(void **state)
+{
+	static const char *const same[] = {
+		"8.8.8.8", "127.0.0.1", "10.1.2.3", "169.254.169.254",
+		"2606:4700::1111", "::1", "::", "fe80::1", "::ffff:127.0.0.1",
+		"::ffff:8.8.8.8", "64:ff9b::a9fe:a9fe", "2002:a00:1::1",
+	};
+	static const char *const bad[] = {
+		"", "[::1]", "fe80::1%eth0", "fe80::1%1", "127.0.0.1.", "127.1",
+		"0x7f.0.0.1", " 127.0.0.1", "127.0.0.1 ", "127.0.0.1:80",
+		"localhost", "::1/128", "1.2.3.4.5",
+	};
+	struct cidr_list allow = { NULL, 0 }, deny = { NULL, 0 };
+	size_t i;
+
+	(void)state;
+	list_add(&allow, "127.0.0.0/8");
+	list_add(&deny, "10.0.0.0/8");
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		if (addr_check_str(same[i], NULL, NULL) !=
+		    check(same[i], NULL, NULL) ||
+		    addr_check_str(same[i], &allow, &deny) !=
+		    check(same[i], &allow, &deny))
+			fail_msg("%s: text and raw verdicts differ", same[i]);
+	}
+	assert_int_equal(addr_check_str("127.0.0.1", NULL, NULL),
+	    ADDR_NONPUBLIC);
+	assert_int_equal(addr_check_str("127.0.0.1", &allow, NULL), ADDR_OK);
+	assert_int_equal(addr_check_str("::ffff:127.0.0.1", &allow, NULL),
+	    ADDR_OK);
+	assert_int_equal(addr_check_str("::1", &allow, NULL), ADDR_NONPUBLIC);
+	assert_int_equal(addr_check_str("10.1.2.3", &allow, &deny),
+	    ADDR_DENYLIST);
+	assert_int_equal(addr_check_str("::ffff:10.1.2.3", &allow, &deny),
+	    ADDR_DENYLIST);
+	assert_int_equal(addr_check_str("2606:4700::1111", &allow, &deny),
+	    ADDR_OK);
+	/* anything but a plain numeric address is refused */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (addr_check_str(bad[i], &allow, NULL) != ADDR_BADFAMILY)
+			fail_msg("\"%s\" is not refused", bad[i]);
+	assert_int_equal(addr_check_str(NULL, NULL, NULL), ADDR_BADFAMILY);
+	cidr_list_free(&allow);
+	cidr_list_free(&deny);
+}
+
 static void
 test_verdict_str(void **state)
 {
@@ -572,6 +620,7 @@ main(void)
 		cmocka_unit_test(test_empty_lists),
 		cmocka_unit_test(test_sockaddr),
 		cmocka_unit_test(test_raw_badfamily),
+		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_verdict_str),
 	};
 

@@ -1,6 +1,6 @@
 /*
- * Unit tests for live.c (configuration snapshots and reload) and
- * config_keep_restart_keys().  Run under ASan in distcheck, where a
+ * Unit tests for live.c (configuration snapshots and reload),
+ * config_keep_restart_keys() and config_pool_differs().  Run under ASan in distcheck, where a
  * snapshot freed too early or never freed is an error.
  */
 #include <config.h>
@@ -228,6 +228,100 @@ test_restart_keys(void **state)
 	config_free(&c);
 }
 
+/* What pooled upstream connections depend on, and only that. */
+static void
+test_pool_differs(void **state)
+{
+	struct config a, b;
+	struct config_errors e = { NULL, 0 };
+
+	(void)state;
+	assert_int_equal(config_defaults(&a, &e), 0);
+	assert_int_equal(config_defaults(&b, &e), 0);
+	assert_false(config_pool_differs(&a, &b));
+	b.idle_ms = 1;
+	b.workers = 9;
+	assert_false(config_pool_differs(&a, &b));
+	assert_int_equal(cidr_list_add(&b.net_allow, "127.0.0.0/8"), 0);
+	assert_true(config_pool_differs(&a, &b));
+	assert_int_equal(cidr_list_add(&a.net_allow, "127.0.0.0/16"), 0);
+	assert_true(config_pool_differs(&a, &b));
+	cidr_list_free(&a.net_allow);
+	assert_int_equal(cidr_list_add(&a.net_allow, "127.0.0.0/8"), 0);
+	assert_false(config_pool_differs(&a, &b));
+	assert_int_equal(cidr_list_add(&a.net_deny, "::1"), 0);
+	assert_true(config_pool_differs(&a, &b));
+	assert_int_equal(cidr_list_add(&b.net_deny, "::1"), 0);
+	assert_false(config_pool_differs(&a, &b));
+	assert_int_equal(strlist_split("a.example:80:127.0.0.1", &b.resolve), 0);
+	assert_true(config_pool_differs(&a, &b));
+	assert_int_equal(strlist_split("a.example:80:127.0.0.2", &a.resolve), 0);
+	assert_true(config_pool_differs(&a, &b));
+	strlist_free(&a.resolve);
+	assert_int_equal(strlist_split("a.example:80:127.0.0.1", &a.resolve), 0);
+	assert_false(config_pool_differs(&a, &b));
+	b.proxy = strdup("http://127.0.0.1:3128");
+	assert_true(config_pool_differs(&a, &b));
+	a.proxy = strdup("http://127.0.0.1:3129");
+	assert_true(config_pool_differs(&a, &b));
+	config_free(&a);
+	config_free(&b);
+}
+
+/* Reload text (rc is what live_reload must return); the pool gen now. */
+static unsigned long
+reload_pool_gen(const char *text, int rc)
+{
+	const struct config *c;
+	unsigned long p;
+
+	write_ini(text);
+	assert_int_equal(live_reload(path), rc);
+	c = live_acquire(NULL);
+	p = live_pool_gen(c);
+	live_release(c);
+	return p;
+}
+
+/* live_pool_gen() changes with a reload that changes [network] & co. */
+static void
+test_pool_gen(void **state)
+{
+	static const char base[] = "[allow]\nurls = https://a.example\n";
+	/* each of [network] allow, deny, [upstream] resolve, proxy */
+	static const char *const keys[] = {
+		"[network]\nallow = 127.0.0.0/8\n",
+		"[network]\ndeny = 192.0.2.0/24\n",
+		"[upstream]\nresolve = a.example:443:192.0.2.1\n",
+		"[upstream]\nproxy = http://192.0.2.1:3128\n",
+	};
+	const struct config *c;
+	unsigned long p0, p;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	start(base);
+	c = live_acquire(NULL);
+	p0 = live_pool_gen(c);
+	live_release(c);
+	/* the allowlist and timeouts: the pool stays */
+	assert_int_equal(reload_pool_gen("[allow]\nurls = https://b.example\n"
+	    "[timeouts]\nidle = 3s\n", 0), p0);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", base, keys[i]);
+		p = reload_pool_gen(text, 0);
+		assert_true(p != p0);
+		/* the same file again: no change; and back: a new one */
+		assert_int_equal(reload_pool_gen(text, 0), p);
+		p0 = reload_pool_gen(base, 0);
+		assert_true(p0 != p);
+	}
+	/* a refused file changes nothing */
+	assert_int_equal(reload_pool_gen("[network]\nallow = nope\n", -1), p0);
+	live_shutdown();
+}
+
 int
 main(void)
 {
@@ -236,6 +330,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent, setup,
 		    teardown),
 		cmocka_unit_test(test_restart_keys),
+		cmocka_unit_test(test_pool_differs),
+		cmocka_unit_test_setup_teardown(test_pool_gen, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
