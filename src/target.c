@@ -125,6 +125,34 @@ out:
 	return same;
 }
 
+/*
+ * A host with one trailing dot ("example.com.") names the same host as
+ * without it; the allowlist and [upstream] resolve know it without.
+ * Drop the dot in the handle itself, and read the URL again as if it had
+ * never been there ("127.0.0.1." is then an address, "0x7f.1." is
+ * normalised like "0x7f.1"), so the name the allowlist matches is the
+ * name the transfer resolves, and a pinned name is never asked of DNS.
+ */
+static int
+drop_trailing_dot(CURLU *u, char **host)
+{
+	char *url = NULL;
+	CURLUcode rc;
+
+	(*host)[strlen(*host) - 1] = '\0';
+	rc = curl_url_set(u, CURLUPART_HOST, *host, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_URL, &url, 0);
+	if (rc == CURLUE_OK)
+		rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	curl_free(url);
+	curl_free(*host);
+	*host = NULL;
+	if (rc == CURLUE_OK)
+		rc = curl_url_get(u, CURLUPART_HOST, host, 0);
+	return rc == CURLUE_OK ? 0 : -1;
+}
+
 int
 target_describe(struct target *t, const char **why)
 {
@@ -157,11 +185,14 @@ target_describe(struct target *t, const char **why)
 		*why = "target has no host";
 		return -1;
 	}
+	n = strlen(t->host);
+	if (n > 1 && t->host[n - 1] == '.' &&
+	    drop_trailing_dot(t->url, &t->host) == -1) {
+		*why = "target host is not a plain DNS name or IP address";
+		return -1;
+	}
 	for (h = t->host; *h != '\0'; h++)
 		*h = (char)tolower((unsigned char)*h);
-	n = strlen(t->host);
-	if (n > 1 && t->host[n - 1] == '.')
-		t->host[n - 1] = '\0';
 	if (!valid_host(t->host)) {
 		*why = "target host is not a plain DNS name or IP address";
 		return -1;

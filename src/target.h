@@ -14,7 +14,8 @@
 struct target {
 	CURLU	*url;
 	char	*scheme;	/* "http" or "https" */
-	char	*host;		/* lower case; IPv6 in brackets; no trailing dot */
+	char	*host;		/* lower case; IPv6 in brackets; no trailing
+				 * dot, in url neither */
 	long	 port;		/* explicit or the scheme's default */
 	char	*path;		/* as it will be sent, starting with '/' */
 };

@@ -8,7 +8,8 @@
  *    1..65535 and a path starting with '/' without dot segments;
  *  - the URL curl will request (the CURLU turned into a string and
  *    parsed again the way curl does) has the same scheme, host, port and
- *    path as the one the allowlist judged;
+ *    path as the one the allowlist judged, and the host curl resolves is
+ *    the judged one as it stands, without a trailing dot (no case);
  *  - allowlist_match agrees with an independent reference matcher on
  *    what curl will request, for every list.
  */
@@ -212,7 +213,7 @@ check_fields(const struct target *t)
 static void
 reparse(const struct target *t, struct target *t2)
 {
-	char *url = NULL;
+	char *url = NULL, *host = NULL;
 	const char *why = NULL;
 	size_t i;
 
@@ -228,6 +229,11 @@ reparse(const struct target *t, struct target *t2)
 	FUZZ_CHECK(curl_url_set(t2->url, CURLUPART_URL, url,
 	    CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK,
 	    "the URL curl is given parses again");
+	FUZZ_CHECK(curl_url_get(t2->url, CURLUPART_HOST, &host, 0) == CURLUE_OK,
+	    "the URL curl is given has a host");
+	FUZZ_CHECK(strcasecmp(host, t->host) == 0,
+	    "the name curl resolves is the host judged");
+	curl_free(host);
 	FUZZ_CHECK(target_describe(t2, &why) == 0, "the URL curl is given is valid");
 	FUZZ_CHECK(strcmp(t->scheme, t2->scheme) == 0, "same scheme");
 	FUZZ_CHECK(strcmp(t->host, t2->host) == 0, "same host");

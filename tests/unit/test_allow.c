@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -907,11 +908,15 @@ test_target_reparse(void **state)
 		"http://%30/",
 		"http://ex%61mple.com/",
 		"https://a.example.com/x/../y?q#f",
+		"http://a.example.com./",
+		"http://A.Example.COM.:81/",
+		"http://127.0.0.1./",
+		"http://0x7f.1./",
 	};
 	struct allowlist eight = list1("http://8");
 	struct target t, again;
 	const char *why;
-	char *url;
+	char *url, *host;
 	size_t i;
 
 	(void)state;
@@ -928,6 +933,14 @@ test_target_reparse(void **state)
 		assert_non_null(again.url = curl_url());
 		assert_int_equal(curl_url_set(again.url, CURLUPART_URL, url,
 		    CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME), CURLUE_OK);
+		/* the name curl resolves is the one judged, dot and all */
+		host = NULL;
+		assert_int_equal(curl_url_get(again.url, CURLUPART_HOST, &host,
+		    0), CURLUE_OK);
+		if (strcasecmp(host, t.host) != 0)
+			fail_msg("%s: judged host %s, curl resolves %s", urls[i],
+			    t.host, host);
+		curl_free(host);
 		why = NULL;
 		if (target_describe(&again, &why) != 0)
 			fail_msg("%s: curl would request %s, which is refused: %s",
@@ -946,6 +959,81 @@ test_target_reparse(void **state)
 	allowlist_free(&eight);
 }
 
+/*
+ * A trailing dot: dropped in the handle the transfer uses, not only in
+ * t.host, so the name the allowlist matched is the name curl resolves
+ * (and an [upstream] resolve pin of it applies).  One dot only.
+ */
+static void
+test_target_trailing_dot(void **state)
+{
+	static const struct {
+		const char	*url;
+		const char	*host;		/* t.host */
+		const char	*sent;		/* the URL curl is given */
+		bool		 numeric;	/* normalised by curl >= 7.88 */
+	} w[] = {
+		{ "http://Allowed.Example.:8080/x?q=1#f", "allowed.example",
+		    "http://Allowed.Example:8080/x?q=1", false },
+		{ "https://a.example.com./", "a.example.com",
+		    "https://a.example.com/", false },
+		{ "http://127.0.0.1./", "127.0.0.1", "http://127.0.0.1/",
+		    false },
+		{ "http://0x7f.1.:81/", "127.0.0.1", "http://127.0.0.1:81/",
+		    true },
+		{ "http://2130706433./", "127.0.0.1", "http://127.0.0.1/",
+		    true },
+	};
+	static const char *const bad[] = {
+		"http://allowed.example../",
+		"http://.allowed.example/",
+		"http://.allowed.example./",
+		"http://a..b./",
+		"http://./",
+		"http://../",
+	};
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	struct allowlist l = list1("http://allowed.example:*");
+	struct target t;
+	const char *why;
+	char *url;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(w); i++) {
+		if (w[i].numeric && cv->version_num < 0x075800)
+			continue;
+		why = NULL;
+		if (target_parse(w[i].url, &t, &why) != 0)
+			fail_msg("target_parse(\"%s\") failed: %s", w[i].url,
+			    why);
+		assert_string_equal(t.host, w[i].host);
+		url = NULL;
+		assert_int_equal(curl_url_get(t.url, CURLUPART_URL, &url, 0),
+		    CURLUE_OK);
+		assert_string_equal(url, w[i].sent);
+		curl_free(url);
+		target_free(&t);
+	}
+	for (i = 0; i < NELEM(bad); i++)
+		expect(&l, bad[i], REFUSED_PARSE);
+	expect(&l, "http://ALLOWED.EXAMPLE.:1/", ALLOWED);
+
+	/* a redirect's Location follows the same rule */
+	assert_int_equal(target_parse("http://allowed.example/", &t, &why), 0);
+	assert_int_equal(curl_url_set(t.url, CURLUPART_URL,
+	    "http://B.Example.:81/y", 0), CURLUE_OK);
+	assert_int_equal(target_describe(&t, &why), 0);
+	assert_string_equal(t.host, "b.example");
+	url = NULL;
+	assert_int_equal(curl_url_get(t.url, CURLUPART_URL, &url, 0),
+	    CURLUE_OK);
+	assert_string_equal(url, "http://B.Example:81/y");
+	curl_free(url);
+	target_free(&t);
+	allowlist_free(&l);
+}
+
 int
 main(void)
 {
@@ -958,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_target_good),
 		cmocka_unit_test(test_target_bad),
 		cmocka_unit_test(test_target_reasons),
+		cmocka_unit_test(test_target_trailing_dot),
 		cmocka_unit_test(test_target_length),
 		cmocka_unit_test(test_target_describe),
 		cmocka_unit_test(test_e2e_wildcard_host),
