@@ -15,47 +15,96 @@
 #include <string.h>
 
 #define V4(a, b, c, d, len)	{ AF_INET, { a, b, c, d }, len }
-#define V6(a, b, c, d, len)	{ AF_INET6, { a, b, c, d }, len }
+/* IPv6 by its first four 16-bit groups: V6(0x2001, 0xdb8, 0, 0, 32) */
+#define G(x)			(unsigned char)((x) >> 8), (unsigned char)(x)
+#define V6(a, b, c, d, len)	{ AF_INET6, { G(a), G(b), G(c), G(d) }, len }
 
-/* Refused unless [network] allow contains the address. */
+/*
+ * Refused unless [network] allow contains the address: one row per entry
+ * of the IANA IPv4 Special-Purpose Address Registry whose "Globally
+ * Reachable" is False or blank (deprecated), with its RFC, then
+ * multicast, which has a registry of its own.  SECURITY.md names the
+ * registry version checked.
+ *
+ * Globally reachable, refused with the block around them:
+ *   192.0.0.9/32 (Port Control Protocol anycast, RFC 7723) and
+ *   192.0.0.10/32 (TURN anycast, RFC 8155), in 192.0.0.0/24.
+ * Globally reachable, not refused:
+ *   192.31.196.0/24 (AS112-v4, RFC 7535), 192.52.193.0/24 (AMT, RFC 7450),
+ *   192.175.48.0/24 (direct delegation AS112 service, RFC 7534).
+ */
 static const struct cidr nonpublic_v4[] = {
-	V4(0, 0, 0, 0, 8),		/* "this network", RFC 791, RFC 1122 */
-	V4(10, 0, 0, 0, 8),		/* private, RFC 1918 */
-	V4(100, 64, 0, 0, 10),		/* shared address space (CGN), RFC 6598 */
+	V4(0, 0, 0, 0, 8),		/* "this network", RFC 791 */
+	V4(0, 0, 0, 0, 32),		/* "this host", RFC 1122 */
+	V4(10, 0, 0, 0, 8),		/* private-use, RFC 1918 */
+	V4(100, 64, 0, 0, 10),		/* shared address space, RFC 6598 */
 	V4(127, 0, 0, 0, 8),		/* loopback, RFC 1122 */
-	V4(169, 254, 0, 0, 16),		/* link-local, cloud metadata, RFC 3927 */
-	V4(172, 16, 0, 0, 12),		/* private, RFC 1918 */
-	V4(192, 0, 0, 0, 24),		/* IETF protocol assignments, RFC 6890 */
+	V4(169, 254, 0, 0, 16),		/* link local (metadata), RFC 3927 */
+	V4(172, 16, 0, 0, 12),		/* private-use, RFC 1918 */
+	V4(192, 0, 0, 0, 24),		/* IETF protocol assignment, RFC 6890 */
+	V4(192, 0, 0, 0, 29),		/* IPv4 service continuity, RFC 7335 */
+	V4(192, 0, 0, 8, 32),		/* IPv4 dummy address, RFC 7600 */
+	V4(192, 0, 0, 170, 32),		/* NAT64/DNS64 discovery, RFC 8880 */
+	V4(192, 0, 0, 171, 32),		/* NAT64/DNS64 discovery, RFC 8880 */
 	V4(192, 0, 2, 0, 24),		/* documentation TEST-NET-1, RFC 5737 */
-	V4(192, 88, 99, 0, 24),		/* 6to4 relay anycast, RFC 7526 */
-	V4(192, 168, 0, 0, 16),		/* private, RFC 1918 */
+	V4(192, 88, 99, 0, 24),		/* deprecated 6to4 relay, RFC 7526 */
+	V4(192, 88, 99, 2, 32),		/* 6a44-relay anycast, RFC 6751 */
+	V4(192, 168, 0, 0, 16),		/* private-use, RFC 1918 */
 	V4(198, 18, 0, 0, 15),		/* benchmarking, RFC 2544 */
 	V4(198, 51, 100, 0, 24),	/* documentation TEST-NET-2, RFC 5737 */
 	V4(203, 0, 113, 0, 24),		/* documentation TEST-NET-3, RFC 5737 */
-	V4(224, 0, 0, 0, 4),		/* multicast, RFC 5771 */
-	V4(240, 0, 0, 0, 4),		/* reserved, RFC 1112; broadcast, RFC 919 */
+	V4(240, 0, 0, 0, 4),		/* reserved, RFC 1112 */
+	V4(255, 255, 255, 255, 32),	/* limited broadcast, RFC 919, 8190 */
+	V4(224, 0, 0, 0, 4),		/* multicast, RFC 5771 (own registry) */
 };
 
+/*
+ * The same for the IANA IPv6 Special-Purpose Address Registry, where
+ * "Globally Reachable" is False, N/A or blank, then multicast and the
+ * deprecated site-local block from the IPv6 address space registry.
+ * 6to4 2002::/16 (N/A) is judged by its IPv4 address (embeddings).
+ *
+ * Globally reachable, refused with 2001::/23 around them:
+ *   2001:1::1/128 (PCP anycast, RFC 7723), 2001:1::2/128 (TURN anycast,
+ *   RFC 8155), 2001:1::3/128 (DNS-SD SRP anycast, RFC 9665),
+ *   2001:3::/32 (AMT, RFC 7450), 2001:4:112::/48 (AS112-v6, RFC 7535),
+ *   2001:20::/28 (ORCHIDv2, RFC 7343), 2001:30::/28 (drone DETs, RFC 9374).
+ * Globally reachable, not refused: 64:ff9b::/96 (IPv4-IPv6 translation,
+ *   RFC 6052; judged by its IPv4 address, see embeddings) and
+ *   2620:4f:8000::/48 (direct delegation AS112 service, RFC 7534).
+ * ::ffff:0:0/96 (IPv4-mapped, RFC 4291) is not globally reachable as an
+ *   IPv6 destination; a socket connects it to its IPv4 address, so it is
+ *   judged as that address (embeddings).
+ */
 static const struct cidr nonpublic_v6[] = {
 	V6(0, 0, 0, 0, 128),		/* unspecified ::, RFC 4291 */
 	{ AF_INET6, { [15] = 1 }, 128 },	/* loopback ::1, RFC 4291 */
-	V6(0x01, 0x00, 0, 0, 64),	/* discard-only 100::/64, RFC 6666 */
-	V6(0x20, 0x01, 0, 0, 23),	/* IETF protocol assignments, RFC 2928,
-					 * RFC 6890 (Teredo, ORCHID, ...) */
-	V6(0x20, 0x01, 0x0d, 0xb8, 32),	/* documentation, RFC 3849 */
-	V6(0x3f, 0xff, 0, 0, 20),	/* documentation, RFC 9637 */
-	V6(0x5f, 0x00, 0, 0, 16),	/* segment routing (SRv6) SIDs, RFC 9602 */
-	V6(0xfc, 0x00, 0, 0, 7),	/* unique local, RFC 4193 */
-	V6(0xfe, 0x80, 0, 0, 10),	/* link-local, RFC 4291 */
-	V6(0xfe, 0xc0, 0, 0, 10),	/* site-local (deprecated), RFC 3879 */
-	V6(0xff, 0x00, 0, 0, 8),	/* multicast, RFC 4291 */
+	V6(0x64, 0xff9b, 0x1, 0, 48),	/* local-use IPv4-IPv6 translation,
+					 * RFC 8215; where the IPv4 address
+					 * sits depends on a prefix length
+					 * only the operator knows */
+	V6(0x100, 0, 0, 0, 64),		/* discard-only, RFC 6666 */
+	V6(0x100, 0, 0, 0x1, 64),	/* dummy IPv6 prefix, RFC 9780 */
+	V6(0x2001, 0, 0, 0, 23),	/* IETF protocol assignment, RFC 2928 */
+	V6(0x2001, 0, 0, 0, 32),	/* Teredo, RFC 4380, RFC 8190 */
+	V6(0x2001, 0x2, 0, 0, 48),	/* benchmarking, RFC 5180 */
+	V6(0x2001, 0x10, 0, 0, 28),	/* deprecated ORCHID, RFC 4843 */
+	V6(0x2001, 0xdb8, 0, 0, 32),	/* documentation, RFC 3849 */
+	V6(0x3fff, 0, 0, 0, 20),	/* documentation, RFC 9637 */
+	V6(0x5f00, 0, 0, 0, 16),	/* SRv6 segment IDs, RFC 9602 */
+	V6(0xfc00, 0, 0, 0, 7),		/* unique-local, RFC 4193, RFC 8190 */
+	V6(0xfe80, 0, 0, 0, 10),	/* link-local unicast, RFC 4291 */
+	V6(0xfec0, 0, 0, 0, 10),	/* site-local (deprecated), RFC 3879 */
+	V6(0xff00, 0, 0, 0, 8),		/* multicast, RFC 4291 (own registry) */
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * IPv6 forms carrying an IPv4 address: which leading bits identify the
- * form, and where the IPv4 address sits.
+ * form, and where the IPv4 address sits.  Each is also judged as that
+ * IPv4 address, so an allowed IPv6 block never lets a refused IPv4
+ * address through.
  */
 struct embedding {
 	struct cidr	prefix;
@@ -69,12 +118,10 @@ static const struct embedding embeddings[] = {
 	{ V6(0, 0, 0, 0, 96), 12 },
 	/* IPv4-translated ::ffff:0:0:0/96, RFC 2765 */
 	{ { AF_INET6, { [8] = 0xff, [9] = 0xff }, 96 }, 12 },
-	/* NAT64 well-known prefix 64:ff9b::/96, RFC 6052 */
-	{ V6(0x00, 0x64, 0xff, 0x9b, 96), 12 },
-	/* NAT64 local-use 64:ff9b:1::/48, RFC 8215; IPv4 in the last 32 bits */
-	{ { AF_INET6, { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 }, 12 },
-	/* 6to4 2002::/16, RFC 3056; IPv4 in bits 16..47 */
-	{ V6(0x20, 0x02, 0, 0, 16), 2 },
+	/* IPv4-IPv6 translation 64:ff9b::/96, RFC 6052 */
+	{ V6(0x64, 0xff9b, 0, 0, 96), 12 },
+	/* 6to4 2002::/16, RFC 3056: the IPv4 address in bits 16..47 */
+	{ V6(0x2002, 0, 0, 0, 16), 2 },
 };
 
 static int

@@ -30,24 +30,36 @@ struct ref_block {
 	unsigned	 prefix;
 };
 
-/* Not globally reachable, per the IANA registries, written out again. */
+/*
+ * Written out again from the IANA special-purpose registries (IPv4 and
+ * IPv6): every entry whose "Globally Reachable" is False, N/A or blank,
+ * then multicast and the deprecated IPv6 site-local block.  ::ffff:0:0/96
+ * and 2002::/16 are left to ref_embed.
+ */
 static const char *const ref_nonpublic[] = {
-	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
-	"192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-	"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-	"::/128", "::1/128", "100::/64", "2001::/23", "2001:db8::/32",
-	"3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10",
-	"ff00::/8",
+	"0.0.0.0/8", "0.0.0.0/32", "10.0.0.0/8", "100.64.0.0/10",
+	"127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+	"192.0.0.0/29", "192.0.0.8/32", "192.0.0.170/32", "192.0.0.171/32",
+	"192.0.2.0/24", "192.88.99.0/24", "192.88.99.2/32", "192.168.0.0/16",
+	"198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+	"255.255.255.255/32", "224.0.0.0/4",
+	"::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64",
+	"2001::/23", "2001::/32", "2001:2::/48", "2001:10::/28",
+	"2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7",
+	"fe80::/10", "fec0::/10", "ff00::/8",
 };
 
-/* IPv6 forms carrying an IPv4 address, and where it sits. */
+/*
+ * IPv6 forms carrying an IPv4 address, and where it sits.  Not
+ * 64:ff9b:1::/48: its place there depends on a prefix length only the
+ * operator knows.
+ */
 static const struct {
 	const char	*prefix;
 	size_t		 off;
 } ref_embed[] = {
 	{ "::ffff:0:0/96", 12 }, { "::/96", 12 }, { "::ffff:0:0:0/96", 12 },
-	{ "64:ff9b::/96", 12 }, { "64:ff9b:1::/48", 12 }, { "2002::/16", 2 },
+	{ "64:ff9b::/96", 12 }, { "2002::/16", 2 },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

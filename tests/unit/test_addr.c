@@ -188,83 +188,123 @@ test_list(void **state)
 	cidr_list_free(&l);
 }
 
-/* First and last address of each built-in v4 range, and its neighbours. */
+/*
+ * One block per entry of the IANA IPv4 Special-Purpose Address Registry
+ * (SECURITY.md names the version), plus multicast: its first and last
+ * address and the neighbours just outside.
+ */
 static void
 test_ranges_v4(void **state)
 {
 	static const struct want w[] = {
-		/* 0.0.0.0/8 */
+		/* 0.0.0.0/8 "this network", RFC 791 */
 		{ "0.0.0.0", ADDR_NONPUBLIC },
 		{ "0.255.255.255", ADDR_NONPUBLIC },
 		{ "1.0.0.0", ADDR_OK },
-		/* 10.0.0.0/8 */
+		/* 0.0.0.0/32 "this host on this network", RFC 1122 */
+		{ "0.0.0.0", ADDR_NONPUBLIC },
+		{ "0.0.0.1", ADDR_NONPUBLIC },	/* 0.0.0.0/8 */
+		/* 10.0.0.0/8 private-use, RFC 1918 */
 		{ "9.255.255.255", ADDR_OK },
 		{ "10.0.0.0", ADDR_NONPUBLIC },
 		{ "10.255.255.255", ADDR_NONPUBLIC },
 		{ "11.0.0.0", ADDR_OK },
-		/* 100.64.0.0/10 */
+		/* 100.64.0.0/10 shared address space, RFC 6598 */
 		{ "100.63.255.255", ADDR_OK },
 		{ "100.64.0.0", ADDR_NONPUBLIC },
 		{ "100.127.255.255", ADDR_NONPUBLIC },
 		{ "100.128.0.0", ADDR_OK },
-		/* 127.0.0.0/8 */
+		/* 127.0.0.0/8 loopback, RFC 1122 */
 		{ "126.255.255.255", ADDR_OK },
 		{ "127.0.0.0", ADDR_NONPUBLIC },
 		{ "127.0.0.1", ADDR_NONPUBLIC },
 		{ "127.255.255.255", ADDR_NONPUBLIC },
 		{ "128.0.0.0", ADDR_OK },
-		/* 169.254.0.0/16 */
+		/* 169.254.0.0/16 link local, RFC 3927 */
 		{ "169.253.255.255", ADDR_OK },
 		{ "169.254.0.0", ADDR_NONPUBLIC },
 		{ "169.254.169.254", ADDR_NONPUBLIC },
 		{ "169.254.255.255", ADDR_NONPUBLIC },
 		{ "169.255.0.0", ADDR_OK },
-		/* 172.16.0.0/12 */
+		/* 172.16.0.0/12 private-use, RFC 1918 */
 		{ "172.15.255.255", ADDR_OK },
 		{ "172.16.0.0", ADDR_NONPUBLIC },
 		{ "172.31.255.255", ADDR_NONPUBLIC },
 		{ "172.32.0.0", ADDR_OK },
-		/* 192.0.0.0/24 */
+		/* 192.0.0.0/24 IETF protocol assignments, RFC 6890 */
 		{ "191.255.255.255", ADDR_OK },
 		{ "192.0.0.0", ADDR_NONPUBLIC },
 		{ "192.0.0.255", ADDR_NONPUBLIC },
 		{ "192.0.1.0", ADDR_OK },
-		/* 192.0.2.0/24 */
+		/* 192.0.0.0/29 IPv4 service continuity prefix, RFC 7335 */
+		{ "192.0.0.0", ADDR_NONPUBLIC },
+		{ "192.0.0.7", ADDR_NONPUBLIC },
+		{ "192.0.0.8", ADDR_NONPUBLIC },	/* 192.0.0.0/24 */
+		/* 192.0.0.8/32 IPv4 dummy address, RFC 7600 */
+		{ "192.0.0.8", ADDR_NONPUBLIC },
+		/* 192.0.0.9/32 PCP anycast, RFC 7723: globally reachable,
+		 * refused with 192.0.0.0/24 */
+		{ "192.0.0.9", ADDR_NONPUBLIC },
+		/* 192.0.0.10/32 TURN anycast, RFC 8155: likewise */
+		{ "192.0.0.10", ADDR_NONPUBLIC },
+		{ "192.0.0.11", ADDR_NONPUBLIC },	/* 192.0.0.0/24 */
+		/* 192.0.0.170/32, 192.0.0.171/32 NAT64/DNS64 discovery,
+		 * RFC 8880 */
+		{ "192.0.0.169", ADDR_NONPUBLIC },	/* 192.0.0.0/24 */
+		{ "192.0.0.170", ADDR_NONPUBLIC },
+		{ "192.0.0.171", ADDR_NONPUBLIC },
+		{ "192.0.0.172", ADDR_NONPUBLIC },	/* 192.0.0.0/24 */
+		/* 192.0.2.0/24 documentation TEST-NET-1, RFC 5737 */
 		{ "192.0.1.255", ADDR_OK },
 		{ "192.0.2.0", ADDR_NONPUBLIC },
 		{ "192.0.2.255", ADDR_NONPUBLIC },
 		{ "192.0.3.0", ADDR_OK },
-		/* 192.88.99.0/24 */
+		/* 192.31.196.0/24 AS112-v4, RFC 7535: globally reachable */
+		{ "192.31.196.0", ADDR_OK },
+		{ "192.31.196.255", ADDR_OK },
+		/* 192.52.193.0/24 AMT, RFC 7450: globally reachable */
+		{ "192.52.193.0", ADDR_OK },
+		{ "192.52.193.255", ADDR_OK },
+		/* 192.88.99.0/24 deprecated 6to4 relay anycast, RFC 7526 */
 		{ "192.88.98.255", ADDR_OK },
 		{ "192.88.99.0", ADDR_NONPUBLIC },
 		{ "192.88.99.255", ADDR_NONPUBLIC },
 		{ "192.88.100.0", ADDR_OK },
-		/* 192.168.0.0/16 */
+		/* 192.88.99.2/32 6a44-relay anycast, RFC 6751 */
+		{ "192.88.99.2", ADDR_NONPUBLIC },
+		/* 192.168.0.0/16 private-use, RFC 1918 */
 		{ "192.167.255.255", ADDR_OK },
 		{ "192.168.0.0", ADDR_NONPUBLIC },
 		{ "192.168.255.255", ADDR_NONPUBLIC },
 		{ "192.169.0.0", ADDR_OK },
-		/* 198.18.0.0/15 */
+		/* 192.175.48.0/24 direct delegation AS112, RFC 7534:
+		 * globally reachable */
+		{ "192.175.48.0", ADDR_OK },
+		{ "192.175.48.255", ADDR_OK },
+		/* 198.18.0.0/15 benchmarking, RFC 2544 */
 		{ "198.17.255.255", ADDR_OK },
 		{ "198.18.0.0", ADDR_NONPUBLIC },
 		{ "198.19.255.255", ADDR_NONPUBLIC },
 		{ "198.20.0.0", ADDR_OK },
-		/* 198.51.100.0/24 */
+		/* 198.51.100.0/24 documentation TEST-NET-2, RFC 5737 */
 		{ "198.51.99.255", ADDR_OK },
 		{ "198.51.100.0", ADDR_NONPUBLIC },
 		{ "198.51.100.255", ADDR_NONPUBLIC },
 		{ "198.51.101.0", ADDR_OK },
-		/* 203.0.113.0/24 */
+		/* 203.0.113.0/24 documentation TEST-NET-3, RFC 5737 */
 		{ "203.0.112.255", ADDR_OK },
 		{ "203.0.113.0", ADDR_NONPUBLIC },
 		{ "203.0.113.255", ADDR_NONPUBLIC },
 		{ "203.0.114.0", ADDR_OK },
-		/* 224.0.0.0/4 */
+		/* 224.0.0.0/4 multicast, RFC 5771 */
 		{ "223.255.255.255", ADDR_OK },
 		{ "224.0.0.0", ADDR_NONPUBLIC },
 		{ "239.255.255.255", ADDR_NONPUBLIC },
-		/* 240.0.0.0/4 */
+		/* 240.0.0.0/4 reserved, RFC 1112 */
 		{ "240.0.0.0", ADDR_NONPUBLIC },
+		{ "255.255.255.255", ADDR_NONPUBLIC },
+		/* 255.255.255.255/32 limited broadcast, RFC 919 */
+		{ "255.255.255.254", ADDR_NONPUBLIC },	/* 240.0.0.0/4 */
 		{ "255.255.255.255", ADDR_NONPUBLIC },
 	};
 
@@ -272,53 +312,112 @@ test_ranges_v4(void **state)
 	check_all(w, sizeof(w) / sizeof(w[0]), NULL, NULL);
 }
 
+/* The same for the IANA IPv6 Special-Purpose Address Registry. */
 static void
 test_ranges_v6(void **state)
 {
 	static const struct want w[] = {
-		/* ::/128 and ::1/128 */
+		/* ::/128 unspecified and ::1/128 loopback, RFC 4291 */
 		{ "::", ADDR_NONPUBLIC },
 		{ "::1", ADDR_NONPUBLIC },
 		{ "::2", ADDR_NONPUBLIC },	/* compatible 0.0.0.2 */
 		{ "::1:0:0", ADDR_OK },		/* no embedded form */
-		/* 100::/64 */
+		/* ::ffff:0:0/96 IPv4-mapped, RFC 4291: judged as IPv4 */
+		{ "::fffe:ffff:ffff", ADDR_OK },
+		{ "::ffff:0.0.0.0", ADDR_NONPUBLIC },
+		{ "::ffff:8.8.8.8", ADDR_OK },
+		{ "::ffff:255.255.255.255", ADDR_NONPUBLIC },
+		{ "::1:0:0:0", ADDR_OK },
+		/* 64:ff9b::/96 IPv4-IPv6 translation, RFC 6052: globally
+		 * reachable, judged as IPv4 */
+		{ "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "64:ff9b::", ADDR_NONPUBLIC },
+		{ "64:ff9b::8.8.8.8", ADDR_OK },
+		{ "64:ff9b::ffff:ffff", ADDR_NONPUBLIC },
+		{ "64:ff9b::1:0:0", ADDR_OK },
+		/* 64:ff9b:1::/48 local-use IPv4-IPv6 translation, RFC 8215:
+		 * all of it, whatever IPv4 address it seems to carry */
+		{ "64:ff9b:0:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "64:ff9b:1::", ADDR_NONPUBLIC },
+		{ "64:ff9b:1::808:808", ADDR_NONPUBLIC },
+		{ "64:ff9b:1:808:8:800::", ADDR_NONPUBLIC },
+		{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "64:ff9b:2::", ADDR_OK },
+		/* 100::/64 discard-only, RFC 6666 */
 		{ "ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "100::", ADDR_NONPUBLIC },
 		{ "100::ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "100:0:0:1::", ADDR_OK },
-		/* 2001::/23 */
+		/* 100:0:0:1::/64 dummy IPv6 prefix, RFC 9780 */
+		{ "100:0:0:1::", ADDR_NONPUBLIC },
+		{ "100::1:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "100:0:0:2::", ADDR_OK },
+		/* 2001::/23 IETF protocol assignments, RFC 2928 */
 		{ "2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "2001::", ADDR_NONPUBLIC },
 		{ "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "2001:200::", ADDR_OK },
-		/* 2001:db8::/32 */
+		/* 2001::/32 Teredo, RFC 4380 */
+		{ "2001::", ADDR_NONPUBLIC },
+		{ "2001:0:808:808::f7f7:f7f7", ADDR_NONPUBLIC },
+		{ "2001:0:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "2001:1::", ADDR_NONPUBLIC },		/* 2001::/23 */
+		/* 2001:1::1/128 PCP, 2001:1::2/128 TURN, 2001:1::3/128
+		 * DNS-SD SRP anycast (RFC 7723, 8155, 9665): globally
+		 * reachable, refused with 2001::/23 */
+		{ "2001:1::1", ADDR_NONPUBLIC },
+		{ "2001:1::2", ADDR_NONPUBLIC },
+		{ "2001:1::3", ADDR_NONPUBLIC },
+		/* 2001:2::/48 benchmarking, RFC 5180 */
+		{ "2001:2::", ADDR_NONPUBLIC },
+		{ "2001:2:0:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "2001:2:1::", ADDR_NONPUBLIC },	/* 2001::/23 */
+		/* 2001:3::/32 AMT (RFC 7450), 2001:4:112::/48 AS112-v6
+		 * (RFC 7535): globally reachable, refused with 2001::/23 */
+		{ "2001:3::", ADDR_NONPUBLIC },
+		{ "2001:3:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "2001:4:112::", ADDR_NONPUBLIC },
+		{ "2001:4:112:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		/* 2001:10::/28 deprecated ORCHID, RFC 4843 */
+		{ "2001:10::", ADDR_NONPUBLIC },
+		{ "2001:1f:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		/* 2001:20::/28 ORCHIDv2 (RFC 7343), 2001:30::/28 drone DETs
+		 * (RFC 9374): globally reachable, refused with 2001::/23 */
+		{ "2001:20::", ADDR_NONPUBLIC },
+		{ "2001:2f:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "2001:30::", ADDR_NONPUBLIC },
+		{ "2001:3f:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		/* 2001:db8::/32 documentation, RFC 3849 */
 		{ "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "2001:db8::", ADDR_NONPUBLIC },
 		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "2001:db9::", ADDR_OK },
-		/* 3fff::/20, documentation (RFC 9637): found by fuzz_addr */
+		/* 2620:4f:8000::/48 direct delegation AS112, RFC 7534:
+		 * globally reachable */
+		{ "2620:4f:8000::", ADDR_OK },
+		{ "2620:4f:8000:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		/* 3fff::/20 documentation (RFC 9637): found by fuzz_addr */
 		{ "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "3fff::", ADDR_NONPUBLIC },
 		{ "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "3fff:1000::", ADDR_OK },
-		/* 5f00::/16, SRv6 SIDs (RFC 9602): found by fuzz_addr */
+		/* 5f00::/16 SRv6 SIDs (RFC 9602): found by fuzz_addr */
 		{ "5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "5f00::", ADDR_NONPUBLIC },
 		{ "5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "5f01::", ADDR_OK },
-		/* fc00::/7 */
+		/* fc00::/7 unique-local, RFC 4193 */
 		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "fc00::", ADDR_NONPUBLIC },
 		{ "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "fe00::", ADDR_OK },
-		/* fe80::/10 */
+		/* fe80::/10 link-local, RFC 4291 */
 		{ "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "fe80::", ADDR_NONPUBLIC },
 		{ "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		/* fec0::/10 */
+		/* fec0::/10 site-local (deprecated), RFC 3879 */
 		{ "fec0::", ADDR_NONPUBLIC },
 		{ "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		/* ff00::/8 */
+		/* ff00::/8 multicast, RFC 4291 */
 		{ "ff00::", ADDR_NONPUBLIC },
 		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 	};
@@ -362,9 +461,10 @@ test_embedded_v4(void **state)
 		{ "64:ff9b::10.0.0.1", ADDR_NONPUBLIC },
 		{ "64:ff9b::169.254.169.254", ADDR_NONPUBLIC },
 		{ "64:ff9b::8.8.8.8", ADDR_OK },
+		/* local-use NAT64: refused whole (test_ranges_v6) */
 		{ "64:ff9b:1::7f00:1", ADDR_NONPUBLIC },
 		{ "64:ff9b:1:ffff:ffff:ffff:7f00:1", ADDR_NONPUBLIC },
-		{ "64:ff9b:1::808:808", ADDR_OK },
+		{ "64:ff9b:1::808:808", ADDR_NONPUBLIC },
 		/* 6to4 */
 		{ "2002:0a00:0001::1", ADDR_NONPUBLIC },
 		{ "2002:a9fe:a9fe::", ADDR_NONPUBLIC },
@@ -418,6 +518,44 @@ test_allow_v6_form_only(void **state)
 	list_add(&allow, "fe80::/10");
 	check_all(w, sizeof(w) / sizeof(w[0]), &allow, NULL);
 	cidr_list_free(&allow);
+}
+
+/*
+ * [network] allow re-allows a refused block, even 64:ff9b:1::/48, whose
+ * IPv4 address is not judged because its place is not known; deny wins
+ * over allow.
+ */
+static void
+test_allow_v6(void **state)
+{
+	static const struct want w[] = {
+		/* local-use NAT64 */
+		{ "64:ff9b:1::808:808", ADDR_OK },
+		{ "64:ff9b:1::7f00:1", ADDR_OK },
+		{ "64:ff9b:1:dead::808:808", ADDR_DENYLIST },
+		{ "64:ff9b:1:dead:ffff:ffff:ffff:ffff", ADDR_DENYLIST },
+		{ "64:ff9b:1:deae::", ADDR_OK },
+		/* dummy prefix; the discard-only block next to it stays */
+		{ "100:0:0:1::1", ADDR_OK },
+		{ "100::1", ADDR_NONPUBLIC },
+		/* benchmarking re-allowed; the rest of 2001::/23 is not */
+		{ "2001:2::", ADDR_OK },
+		{ "2001:1::1", ADDR_NONPUBLIC },
+		/* an anycast address refused with 192.0.0.0/24 */
+		{ "192.0.0.9", ADDR_OK },
+		{ "192.0.0.8", ADDR_NONPUBLIC },
+	};
+	struct cidr_list allow = { NULL, 0 }, deny = { NULL, 0 };
+
+	(void)state;
+	list_add(&allow, "64:ff9b:1::/48");
+	list_add(&allow, "100:0:0:1::/64");
+	list_add(&allow, "2001:2::/48");
+	list_add(&allow, "192.0.0.9");
+	list_add(&deny, "64:ff9b:1:dead::/64");
+	check_all(w, sizeof(w) / sizeof(w[0]), &allow, &deny);
+	cidr_list_free(&allow);
+	cidr_list_free(&deny);
 }
 
 static void
@@ -615,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_embedded_v4),
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_allow_v6_form_only),
+		cmocka_unit_test(test_allow_v6),
 		cmocka_unit_test(test_deny),
 		cmocka_unit_test(test_deny_wins),
 		cmocka_unit_test(test_empty_lists),
