@@ -62,7 +62,6 @@ static const struct cidr nonpublic_v4[] = {
  * The same for the IANA IPv6 Special-Purpose Address Registry, where
  * "Globally Reachable" is False, N/A or blank, then multicast and the
  * deprecated site-local block from the IPv6 address space registry.
- * 6to4 2002::/16 (N/A) is judged by its IPv4 address (embeddings).
  *
  * Globally reachable, refused with 2001::/23 around them:
  *   2001:1::1/128 (PCP anycast, RFC 7723), 2001:1::2/128 (TURN anycast,
@@ -90,6 +89,7 @@ static const struct cidr nonpublic_v6[] = {
 	V6(0x2001, 0x2, 0, 0, 48),	/* benchmarking, RFC 5180 */
 	V6(0x2001, 0x10, 0, 0, 28),	/* deprecated ORCHID, RFC 4843 */
 	V6(0x2001, 0xdb8, 0, 0, 32),	/* documentation, RFC 3849 */
+	V6(0x2002, 0, 0, 0, 16),	/* 6to4, RFC 3056 */
 	V6(0x3fff, 0, 0, 0, 20),	/* documentation, RFC 9637 */
 	V6(0x5f00, 0, 0, 0, 16),	/* SRv6 segment IDs, RFC 9602 */
 	V6(0xfc00, 0, 0, 0, 7),		/* unique-local, RFC 4193, RFC 8190 */
@@ -102,26 +102,31 @@ static const struct cidr nonpublic_v6[] = {
 
 /*
  * IPv6 forms carrying an IPv4 address: which leading bits identify the
- * form, and where the IPv4 address sits.  Each is also judged as that
- * IPv4 address, so an allowed IPv6 block never lets a refused IPv4
- * address through.
+ * form, where the IPv4 address sits, and whether it is stored inverted.
+ * Each is also judged as that IPv4 address, so an allowed IPv6 block
+ * never lets a refused IPv4 address through.
  */
 struct embedding {
 	struct cidr	prefix;
 	size_t		v4off;
+	bool		inverted;
 };
 
 static const struct embedding embeddings[] = {
 	/* IPv4-mapped ::ffff:0:0/96, RFC 4291 */
-	{ { AF_INET6, { [10] = 0xff, [11] = 0xff }, 96 }, 12 },
+	{ { AF_INET6, { [10] = 0xff, [11] = 0xff }, 96 }, 12, false },
 	/* IPv4-compatible ::/96 (deprecated), RFC 4291 */
-	{ V6(0, 0, 0, 0, 96), 12 },
+	{ V6(0, 0, 0, 0, 96), 12, false },
 	/* IPv4-translated ::ffff:0:0:0/96, RFC 2765 */
-	{ { AF_INET6, { [8] = 0xff, [9] = 0xff }, 96 }, 12 },
+	{ { AF_INET6, { [8] = 0xff, [9] = 0xff }, 96 }, 12, false },
 	/* IPv4-IPv6 translation 64:ff9b::/96, RFC 6052 */
-	{ V6(0x64, 0xff9b, 0, 0, 96), 12 },
+	{ V6(0x64, 0xff9b, 0, 0, 96), 12, false },
 	/* 6to4 2002::/16, RFC 3056: the IPv4 address in bits 16..47 */
-	{ V6(0x2002, 0, 0, 0, 16), 2 },
+	{ V6(0x2002, 0, 0, 0, 16), 2, false },
+	/* Teredo 2001::/32, RFC 4380: the server in bits 32..63 ... */
+	{ V6(0x2001, 0, 0, 0, 32), 4, false },
+	/* ... and the client, inverted, in bits 96..127 */
+	{ V6(0x2001, 0, 0, 0, 32), 12, true },
 };
 
 static int
@@ -304,26 +309,6 @@ judge(int family, const unsigned char *addr, const struct cidr_list *allow,
 	return ADDR_OK;
 }
 
-/* Copy the IPv4 address embedded in a6, if any, to v4. */
-static bool
-embedded_v4(const unsigned char *a6, unsigned char *v4)
-{
-	static const unsigned char loopback[16] = { [15] = 1 };
-	static const unsigned char unspec[16];
-	size_t i;
-
-	/* :: and ::1 are plain IPv6, refused by nonpublic_v6 */
-	if (memcmp(a6, unspec, 16) == 0 || memcmp(a6, loopback, 16) == 0)
-		return false;
-	for (i = 0; i < NELEM(embeddings); i++) {
-		if (cidr_contains(&embeddings[i].prefix, AF_INET6, a6)) {
-			memcpy(v4, a6 + embeddings[i].v4off, 4);
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The more specific refusal wins: deny, then non-public. */
 static enum addr_verdict
 worse(enum addr_verdict a, enum addr_verdict b)
@@ -335,18 +320,43 @@ worse(enum addr_verdict a, enum addr_verdict b)
 	return ADDR_OK;
 }
 
+/* The policy for every IPv4 address embedded in a6; ADDR_OK if none. */
+static enum addr_verdict
+judge_embedded(const unsigned char *a6, const struct cidr_list *allow,
+    const struct cidr_list *deny)
+{
+	static const unsigned char loopback[16] = { [15] = 1 };
+	static const unsigned char unspec[16];
+	enum addr_verdict v = ADDR_OK;
+	unsigned char v4[4];
+	size_t i, j;
+
+	/* :: and ::1 are plain IPv6, refused by nonpublic_v6 */
+	if (memcmp(a6, unspec, 16) == 0 || memcmp(a6, loopback, 16) == 0)
+		return ADDR_OK;
+	for (i = 0; i < NELEM(embeddings); i++) {
+		if (!cidr_contains(&embeddings[i].prefix, AF_INET6, a6))
+			continue;
+		for (j = 0; j < 4; j++)
+			v4[j] = embeddings[i].inverted ?
+			    (unsigned char)~a6[embeddings[i].v4off + j] :
+			    a6[embeddings[i].v4off + j];
+		v = worse(v, judge(AF_INET, v4, allow, deny));
+	}
+	return v;
+}
+
 enum addr_verdict
 addr_check_raw(int family, const unsigned char *addr,
     const struct cidr_list *allow, const struct cidr_list *deny)
 {
-	unsigned char v4[4];
 	enum addr_verdict v;
 
 	if (addr == NULL || family_bits(family) < 0)
 		return ADDR_BADFAMILY;
 	v = judge(family, addr, allow, deny);
-	if (family == AF_INET6 && embedded_v4(addr, v4))
-		v = worse(v, judge(AF_INET, v4, allow, deny));
+	if (family == AF_INET6)
+		v = worse(v, judge_embedded(addr, allow, deny));
 	return v;
 }
 

@@ -47,9 +47,9 @@ enum addr_verdict {
  * `allow` says; else an address in a built-in non-public range is refused
  * (ADDR_NONPUBLIC) unless `allow` contains it; else ADDR_OK.  Either list
  * may be NULL.  IPv6 forms that embed an IPv4 address (mapped, compatible,
- * translated, NAT64 64:ff9b::/96, 6to4) are also judged as that IPv4
- * address, with the same lists.  sa must point to a whole sockaddr_in or
- * sockaddr_in6; any other family gives ADDR_BADFAMILY.
+ * translated, NAT64 64:ff9b::/96, 6to4, Teredo) are also judged as that
+ * IPv4 address, with the same lists.  sa must point to a whole sockaddr_in
+ * or sockaddr_in6; any other family gives ADDR_BADFAMILY.
  */
 enum addr_verdict	addr_check(const struct sockaddr *sa,
 			    const struct cidr_list *allow,

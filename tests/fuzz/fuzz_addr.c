@@ -34,7 +34,7 @@ struct ref_block {
  * Written out again from the IANA special-purpose registries (IPv4 and
  * IPv6): every entry whose "Globally Reachable" is False, N/A or blank,
  * then multicast and the deprecated IPv6 site-local block.  ::ffff:0:0/96
- * and 2002::/16 are left to ref_embed.
+ * is left to ref_embed.
  */
 static const char *const ref_nonpublic[] = {
 	"0.0.0.0/8", "0.0.0.0/32", "10.0.0.0/8", "100.64.0.0/10",
@@ -45,21 +45,24 @@ static const char *const ref_nonpublic[] = {
 	"255.255.255.255/32", "224.0.0.0/4",
 	"::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64",
 	"2001::/23", "2001::/32", "2001:2::/48", "2001:10::/28",
-	"2001:db8::/32", "3fff::/20", "5f00::/16", "fc00::/7",
+	"2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16", "fc00::/7",
 	"fe80::/10", "fec0::/10", "ff00::/8",
 };
 
 /*
- * IPv6 forms carrying an IPv4 address, and where it sits.  Not
- * 64:ff9b:1::/48: its place there depends on a prefix length only the
- * operator knows.
+ * IPv6 forms carrying an IPv4 address, where it sits, and whether it is
+ * stored inverted (Teredo's client).  Not 64:ff9b:1::/48: its place there
+ * depends on a prefix length only the operator knows.
  */
 static const struct {
 	const char	*prefix;
 	size_t		 off;
+	bool		 inverted;
 } ref_embed[] = {
-	{ "::ffff:0:0/96", 12 }, { "::/96", 12 }, { "::ffff:0:0:0/96", 12 },
-	{ "64:ff9b::/96", 12 }, { "2002::/16", 2 },
+	{ "::ffff:0:0/96", 12, false }, { "::/96", 12, false },
+	{ "::ffff:0:0:0/96", 12, false }, { "64:ff9b::/96", 12, false },
+	{ "2002::/16", 2, false }, { "2001::/32", 4, false },
+	{ "2001::/32", 12, true },
 };
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -152,7 +155,8 @@ ref_judge(int family, const unsigned char *a, const struct cidr_list *allow,
 {
 	static const unsigned char loopback[16] = { [15] = 1 }, unspec[16];
 	enum addr_verdict v = ref_judge_one(family, a, allow, deny), w;
-	size_t i;
+	unsigned char v4[4];
+	size_t i, j;
 
 	/* :: and ::1 are plain IPv6 (addr.h), not IPv4-compatible forms */
 	if (family != AF_INET6 || memcmp(a, loopback, 16) == 0 ||
@@ -161,7 +165,10 @@ ref_judge(int family, const unsigned char *a, const struct cidr_list *allow,
 	for (i = 0; i < NELEM(embed); i++) {
 		if (!ref_in(AF_INET6, embed[i].addr, embed[i].prefix, AF_INET6, a))
 			continue;
-		w = ref_judge_one(AF_INET, a + ref_embed[i].off, allow, deny);
+		for (j = 0; j < 4; j++)
+			v4[j] = a[ref_embed[i].off + j] ^
+			    (ref_embed[i].inverted ? 0xff : 0);
+		w = ref_judge_one(AF_INET, v4, allow, deny);
 		if (rank(w) > rank(v))
 			v = w;
 	}

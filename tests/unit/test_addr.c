@@ -391,6 +391,12 @@ test_ranges_v6(void **state)
 		{ "2001:db8::", ADDR_NONPUBLIC },
 		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "2001:db9::", ADDR_OK },
+		/* 2002::/16 6to4, RFC 3056: globally reachable "N/A" */
+		{ "2001:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "2002::", ADDR_NONPUBLIC },
+		{ "2002:808:808::1", ADDR_NONPUBLIC },
+		{ "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
+		{ "2003::", ADDR_OK },
 		/* 2620:4f:8000::/48 direct delegation AS112, RFC 7534:
 		 * globally reachable */
 		{ "2620:4f:8000::", ADDR_OK },
@@ -465,11 +471,12 @@ test_embedded_v4(void **state)
 		{ "64:ff9b:1::7f00:1", ADDR_NONPUBLIC },
 		{ "64:ff9b:1:ffff:ffff:ffff:7f00:1", ADDR_NONPUBLIC },
 		{ "64:ff9b:1::808:808", ADDR_NONPUBLIC },
-		/* 6to4 */
+		/* 6to4: refused whole (test_ranges_v6); test_allow_v6 judges
+		 * the embedded address */
 		{ "2002:0a00:0001::1", ADDR_NONPUBLIC },
 		{ "2002:a9fe:a9fe::", ADDR_NONPUBLIC },
 		{ "2002:7f00:1:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "2002:0808:0808::1", ADDR_OK },
+		{ "2002:0808:0808::1", ADDR_NONPUBLIC },
 		/* not an embedding: 64:ff9b::/96 neighbour */
 		{ "64:ff9b:0:0:0:1:7f00:1", ADDR_OK },
 	};
@@ -486,7 +493,7 @@ test_allow(void **state)
 		{ "127.255.255.255", ADDR_OK },
 		{ "::ffff:127.0.0.1", ADDR_OK },
 		{ "64:ff9b::127.0.0.1", ADDR_OK },
-		{ "2002:7f00:1::", ADDR_OK },
+		{ "2002:7f00:1::", ADDR_NONPUBLIC },	/* 6to4 itself */
 		{ "10.0.0.1", ADDR_NONPUBLIC },
 		{ "::ffff:10.0.0.1", ADDR_NONPUBLIC },
 		{ "::1", ADDR_NONPUBLIC },
@@ -521,9 +528,9 @@ test_allow_v6_form_only(void **state)
 }
 
 /*
- * [network] allow re-allows a refused block, even 64:ff9b:1::/48, whose
- * IPv4 address is not judged because its place is not known; deny wins
- * over allow.
+ * [network] allow re-allows a refused IPv6 block; an IPv4 address embedded
+ * in it is still judged, except in 64:ff9b:1::/48, where its place is not
+ * known; deny wins over allow.
  */
 static void
 test_allow_v6(void **state)
@@ -538,6 +545,18 @@ test_allow_v6(void **state)
 		/* dummy prefix; the discard-only block next to it stays */
 		{ "100:0:0:1::1", ADDR_OK },
 		{ "100::1", ADDR_NONPUBLIC },
+		/* 6to4 */
+		{ "2002:808:808::1", ADDR_OK },
+		{ "2002:7f00:1::", ADDR_NONPUBLIC },
+		{ "2002:a9fe:a9fe::", ADDR_NONPUBLIC },
+		{ "2002:808:404::", ADDR_DENYLIST },
+		/* Teredo: the server, then the client inverted (~8.8.8.8) */
+		{ "2001:0:808:808::f7f7:f7f7", ADDR_OK },
+		{ "2001:0:7f00:1::f7f7:f7f7", ADDR_NONPUBLIC },
+		{ "2001:0:808:808::80ff:fffe", ADDR_NONPUBLIC },
+		{ "2001:0:808:808::5601:5601", ADDR_NONPUBLIC },
+		{ "2001:0:808:404::f7f7:f7f7", ADDR_DENYLIST },
+		{ "2001:0:808:808::f7f7:fbfb", ADDR_DENYLIST },
 		/* benchmarking re-allowed; the rest of 2001::/23 is not */
 		{ "2001:2::", ADDR_OK },
 		{ "2001:1::1", ADDR_NONPUBLIC },
@@ -550,9 +569,12 @@ test_allow_v6(void **state)
 	(void)state;
 	list_add(&allow, "64:ff9b:1::/48");
 	list_add(&allow, "100:0:0:1::/64");
+	list_add(&allow, "2002::/16");
+	list_add(&allow, "2001::/32");
 	list_add(&allow, "2001:2::/48");
 	list_add(&allow, "192.0.0.9");
 	list_add(&deny, "64:ff9b:1:dead::/64");
+	list_add(&deny, "8.8.4.0/24");
 	check_all(w, sizeof(w) / sizeof(w[0]), &allow, &deny);
 	cidr_list_free(&allow);
 	cidr_list_free(&deny);
