@@ -4,7 +4,6 @@
 #include <config.h>
 
 #include "headers.h"
-#include "request.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -94,6 +93,21 @@ connection_names(const char *conn, const char *name, size_t len)
 	return false;
 }
 
+/*
+ * Is `name` named by a Connection header?  Connection is a list: two
+ * header lines (two params, as nginx before 1.23 passes them) count as
+ * one list, so a name in either is hop-by-hop.
+ */
+static bool
+connection_params_name(char *const *envp, const char *name, size_t len)
+{
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, "HTTP_CONNECTION=", 16) == 0 &&
+		    connection_names(*envp + 16, name, len))
+			return true;
+	return false;
+}
+
 static bool
 value_is_clean(const char *v)
 {
@@ -140,7 +154,7 @@ int
 request_headers(char *const *envp, const struct strlist *strip,
     int (*emit)(void *, const char *), void *arg, const char **why)
 {
-	const char *conn = param_get(envp, "HTTP_CONNECTION");
+	char *const *all = envp;
 	const char *value;
 	char name[256], line[16384];
 	size_t len;
@@ -156,7 +170,7 @@ request_headers(char *const *envp, const struct strlist *strip,
 			len = strlen(name);
 			if (in_table(name, len, hop_by_hop) ||
 			    in_table(name, len, request_never) ||
-			    connection_names(conn, name, len) ||
+			    connection_params_name(all, name, len) ||
 			    header_listed(name, len, strip))
 				continue;
 		}

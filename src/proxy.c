@@ -115,23 +115,18 @@ count(const struct request *r, const struct fetch *f,
 }
 
 /*
- * Is this a scrape of [metrics] path?  A GET without a target whose
- * SCRIPT_NAME followed by PATH_INFO (CGI/1.1; the decoded path, without
- * the query) is exactly that path.
+ * Is this a scrape of [metrics] path?  A well-formed GET without a
+ * target whose SCRIPT_NAME followed by PATH_INFO (CGI/1.1; the decoded
+ * path, without the query) is exactly that path.
  */
 static bool
-is_metrics_request(char *const *envp, const char *path)
+is_metrics_request(char *const *envp, const struct request *r,
+    const char *path)
 {
-	const char *m, *v, *script, *info;
+	const char *script, *info;
 	size_t n;
 
-	if (path == NULL)
-		return false;
-	if ((m = param_get(envp, "REQUEST_METHOD")) == NULL ||
-	    strcmp(m, "GET") != 0)
-		return false;
-	if (((v = param_get(envp, "HTTP_PROXY_TO")) != NULL && v[0] != '\0') ||
-	    ((v = param_get(envp, "HTTP_FORWARD_TO")) != NULL && v[0] != '\0'))
+	if (path == NULL || r->method != METHOD_GET || r->target != NULL)
 		return false;
 	if ((script = param_get(envp, "SCRIPT_NAME")) == NULL)
 		script = "";
@@ -201,16 +196,17 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 	const char *why;
 	int status;
 
-	if (is_metrics_request(c->envp, cfg->metrics_path)) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	status = request_parse(c->envp, &r, &why);
+	if (status == 0 && is_metrics_request(c->envp, &r, cfg->metrics_path)) {
 		serve_metrics(c);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	clock_gettime(CLOCK_REALTIME, &wall);
 	f.client = c;
 	f.req = &r;
 	f.target = &t;
-	if ((status = request_parse(c->envp, &r, &why)) != 0) {
+	if (status != 0) {
 		refuse(c, &f, status, status == 405 ? DENY_METHOD :
 		    DENY_REQUEST, why);
 		goto done;

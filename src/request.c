@@ -1,5 +1,7 @@
 /*
  * request: method, target and body length out of the request params.
+ * A param it reads must come once: with two, whatever checked the
+ * request before extproxy may have looked at the other one.
  */
 #include <config.h>
 
@@ -12,15 +14,48 @@ static const char *const method_names[] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 };
 
+static bool
+param_is(const char *param, const char *name, size_t len)
+{
+	return strncmp(param, name, len) == 0 && param[len] == '=';
+}
+
 const char *
 param_get(char *const *envp, const char *name)
 {
 	size_t len = strlen(name);
 
 	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+		if (param_is(*envp, name, len))
 			return *envp + len + 1;
 	return NULL;
+}
+
+/*
+ * The params extproxy decides on, with the reason a repeated one is
+ * refused.  nginx before 1.23 passes each of two Proxy-To headers as a
+ * param of its own; a filter in front may have vetted either one.
+ */
+static const struct {
+	const char	*name;
+	const char	*why;
+} single_params[] = {
+	{ "HTTP_PROXY_TO", "more than one Proxy-To header" },
+	{ "HTTP_FORWARD_TO", "more than one Forward-To header" },
+	{ "REQUEST_METHOD", "more than one REQUEST_METHOD param" },
+	{ "CONTENT_LENGTH", "more than one CONTENT_LENGTH param" },
+	{ "CONTENT_TYPE", "more than one CONTENT_TYPE param" },
+};
+
+size_t
+param_count(char *const *envp, const char *name)
+{
+	size_t len = strlen(name), n = 0;
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (param_is(*envp, name, len))
+			n++;
+	return n;
 }
 
 static int
@@ -46,6 +81,11 @@ request_parse(char *const *envp, struct request *r, const char **why)
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
+	for (i = 0; i < sizeof(single_params) / sizeof(single_params[0]); i++)
+		if (param_count(envp, single_params[i].name) > 1) {
+			*why = single_params[i].why;
+			return 400;
+		}
 	if ((m = param_get(envp, "REQUEST_METHOD")) == NULL) {
 		*why = "no request method";
 		return 400;
@@ -60,9 +100,12 @@ request_parse(char *const *envp, struct request *r, const char **why)
 	r->method = (enum method)i;
 	r->method_name = method_names[i];
 
+	/* Proxy-To, else the legacy Forward-To; an empty one is absent */
 	r->target = param_get(envp, "HTTP_PROXY_TO");
 	if (r->target == NULL || r->target[0] == '\0')
 		r->target = param_get(envp, "HTTP_FORWARD_TO");
+	if (r->target != NULL && r->target[0] == '\0')
+		r->target = NULL;
 
 	cl = param_get(envp, "CONTENT_LENGTH");
 	if (cl != NULL && cl[0] != '\0' && parse_length(cl, &r->content_length) == -1) {

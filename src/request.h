@@ -7,6 +7,7 @@
 #define EXTPROXY_REQUEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum method {
@@ -19,7 +20,7 @@ enum method {
 struct request {
 	enum method	 method;
 	const char	*method_name;
-	const char	*target;	/* Proxy-To, else Forward-To; may be NULL */
+	const char	*target;	/* Proxy-To, else Forward-To; NULL if none */
 	int64_t		 content_length; /* 0 when absent */
 	bool		 has_body;	/* send a body (and Content-Length) */
 	bool		 has_content_type;
@@ -27,9 +28,13 @@ struct request {
 
 /*
  * Fill r from params.  Returns 0, or an HTTP status (400, 405) with *why
- * set to a short static reason.
+ * set to a short static reason.  A repeated Proxy-To, Forward-To,
+ * REQUEST_METHOD, CONTENT_LENGTH or CONTENT_TYPE param is a 400.
  */
 int	request_parse(char *const *envp, struct request *r, const char **why);
+/* The value of the first param `name`, or NULL. */
 const char *param_get(char *const *envp, const char *name);
+/* How many params are named `name`. */
+size_t	param_count(char *const *envp, const char *name);
 
 #endif

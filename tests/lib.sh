@@ -10,6 +10,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 EXTPROXY=$top_builddir/extproxy
 UPSTREAM=$top_builddir/tests/upstream
+RAWENV=$top_builddir/tests/rawenv	# env -i that keeps repeated names
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/extproxy-test.XXXXXX")
 

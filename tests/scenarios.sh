@@ -88,7 +88,7 @@ scenario_methods() {
 }
 
 scenario_refusals() {
-	local s
+	local s h0 h1
 	s=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' "$PROXY_URL")
 	check "missing Proxy-To: 400" is "$s" 400
 	check "error body is text/plain" sh -c "grep -qi '^Content-Type: text/plain' '$T/head'"
@@ -99,6 +99,13 @@ scenario_refusals() {
 	check "error body does not echo the target" body_lacks "secret"
 	s=$(px "127.0.0.1:$UP_PORT/echo")
 	check "target without scheme: 400" is "$s" 400
+	# nginx before 1.23 passes two params, lighttpd and Apache one joined
+	# value: either way no target is picked and nothing is fetched
+	h0=$(curl -s "$UP/hits")
+	s=$(px "$UP/echo" -H "Proxy-To: $UP/echo/second")
+	h1=$(curl -s "$UP/hits")
+	check "two Proxy-To headers: 400" is "$s" 400
+	check "... and nothing fetched" is "$h1" "$h0"
 	s=$(px "http://127.0.0.1:$DECOY_PORT/echo?token=hunter2")
 	check "target off the allowlist: 403" is "$s" 403
 	check "403 body does not echo the target" body_lacks "hunter2"

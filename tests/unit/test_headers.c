@@ -204,6 +204,29 @@ test_req_connection_tokens(void **state)
 	lines_free(&l);
 }
 
+/* Two Connection lines (two params) are one list: either one names. */
+static void
+test_req_connection_twice(void **state)
+{
+	char *envp[] = {
+		"HTTP_CONNECTION=close",
+		"HTTP_X_SECRET=s3cr3t",
+		"HTTP_CONNECTION=X-Secret, x-other",
+		"HTTP_X_OTHER=1",
+		"HTTP_X_KEEP=2",
+		NULL
+	};
+	struct lines l;
+
+	(void)state;
+	build(envp, NULL, &l);
+	assert_false(has_name(&l, "X-Secret"));
+	assert_false(has_name(&l, "X-Other"));
+	assert_true(has_line(&l, "X-Keep: 2"));
+	assert_int_equal(l.n, 1);
+	lines_free(&l);
+}
+
 static void
 test_req_strip(void **state)
 {
@@ -714,6 +737,63 @@ test_request_target(void **state)
 	assert_null(param_get(NULL, "REQUEST_METHOD"));
 }
 
+/*
+ * A param extproxy decides on comes once: two target headers (nginx
+ * before 1.23 passes each as a param) or two framing params are a 400
+ * that says which, never "the first one wins".
+ */
+static void
+test_request_repeated(void **state)
+{
+	static const struct {
+		const char	*param;
+		const char	*why;
+	} once[] = {
+		{ "HTTP_PROXY_TO=https://b.example.com/", "more than one Proxy-To header" },
+		{ "HTTP_PROXY_TO=", "more than one Proxy-To header" },
+		{ "HTTP_FORWARD_TO=https://b.example.com/", "more than one Forward-To header" },
+		{ "HTTP_FORWARD_TO=", "more than one Forward-To header" },
+		{ "REQUEST_METHOD=GET", "more than one REQUEST_METHOD param" },
+		{ "REQUEST_METHOD=DELETE", "more than one REQUEST_METHOD param" },
+		{ "CONTENT_LENGTH=0", "more than one CONTENT_LENGTH param" },
+		{ "CONTENT_TYPE=text/plain", "more than one CONTENT_TYPE param" },
+	};
+	char *envp[] = {
+		"REQUEST_METHOD=GET",
+		"HTTP_PROXY_TO=https://a.example.com/",
+		"HTTP_FORWARD_TO=https://a.example.com/",
+		"CONTENT_LENGTH=0",
+		"CONTENT_TYPE=text/plain",
+		NULL,			/* the repeated param goes here */
+		NULL
+	};
+	/* other repeated params are not extproxy's to judge */
+	char *other[] = {
+		"REQUEST_METHOD=GET", "HTTP_PROXY_TO=https://a.example.com/",
+		"HTTP_X_A=1", "HTTP_X_A=2", "HTTP_PROXY_TO_X=1",
+		"HTTP_PROXY_TO_X=2", "HTTP_PROXY=1", "HTTP_PROXY=2", NULL
+	};
+	struct request r;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse(envp, &r), 0);
+	assert_string_equal(r.target, "https://a.example.com/");
+	for (i = 0; i < NELEM(once); i++) {
+		envp[5] = (char *)once[i].param;
+		why = NULL;
+		if (request_parse(envp, &r, &why) != 400)
+			fail_msg("repeated %s not refused", once[i].param);
+		assert_string_equal(why, once[i].why);
+	}
+	assert_int_equal(parse(other, &r), 0);
+	assert_int_equal(param_count(other, "HTTP_X_A"), 2);
+	assert_int_equal(param_count(other, "HTTP_PROXY_TO"), 1);
+	assert_int_equal(param_count(other, "HTTP_FORWARD_TO"), 0);
+	assert_int_equal(param_count(NULL, "HTTP_X_A"), 0);
+}
+
 static void
 test_request_length(void **state)
 {
@@ -815,6 +895,7 @@ main(void)
 		cmocka_unit_test(test_req_names),
 		cmocka_unit_test(test_req_dropped),
 		cmocka_unit_test(test_req_connection_tokens),
+		cmocka_unit_test(test_req_connection_twice),
 		cmocka_unit_test(test_req_strip),
 		cmocka_unit_test(test_req_content_type),
 		cmocka_unit_test(test_req_empty_value),
@@ -827,6 +908,7 @@ main(void)
 		cmocka_unit_test(test_resp_connection_tokens),
 		cmocka_unit_test(test_request_methods),
 		cmocka_unit_test(test_request_target),
+		cmocka_unit_test(test_request_repeated),
 		cmocka_unit_test(test_request_length),
 		cmocka_unit_test(test_request_body),
 	};
