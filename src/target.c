@@ -1,8 +1,9 @@
 /*
  * target: parse and vet a target URL with libcurl's URL API.  Refuses
- * what a careful proxy must not guess about: other schemes, userinfo,
- * zone ids, control bytes, whitespace, backslashes, non-ASCII hosts and
- * URLs that curl would read differently when it parses them again.
+ * what a careful proxy must not guess about: other schemes, a host not
+ * written as scheme://host, userinfo, zone ids, control bytes,
+ * whitespace, backslashes, non-ASCII bytes and URLs that curl would
+ * read differently when it parses them again.
  */
 #include <config.h>
 
@@ -221,24 +222,54 @@ target_describe(struct target *t, const char **why)
 	return 0;
 }
 
-/*
- * libcurl percent-decodes a host name: "allowed%2eexample" is fetched as
- * allowed.example, a host the text never showed to whoever checked it
- * before extproxy.  A '%' has no business in an authority (userinfo and
- * zone ids are refused anyway), so any there refuses the URL.
- */
-bool
-target_host_encoded(const char *url)
+/* Length of the scheme that starts s ("http" of "http:..."), or 0. */
+static size_t
+scheme_len(const char *s)
 {
-	const char *a = strstr(url, "//");
 	size_t n;
 
-	/* "//" starts the authority only before any '/', '?' or '#' */
-	if (a == NULL || (size_t)(a - url) != strcspn(url, "/?#"))
-		return false;
-	a += 2;
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	for (n = 1; isalnum((unsigned char)s[n]) || s[n] == '+' ||
+	    s[n] == '-' || s[n] == '.'; n++)
+		continue;
+	return s[n] == ':' ? n : 0;
+}
+
+/*
+ * A host is accepted only where RFC 3986 puts one, spelled plainly:
+ * libcurl also finds one in "http:/host", "http:///host" and "///host",
+ * and percent-decodes "allowed%2eexample" into allowed.example, hosts
+ * the text never showed to whoever checked it before extproxy.  A '%'
+ * has no business in an authority (userinfo and zone ids are refused
+ * anyway), so any there refuses the URL.
+ */
+bool
+target_host_written(const char *ref, const char **why)
+{
+	const char *a;
+	size_t n = scheme_len(ref);
+
+	if (n > 0) {
+		if (strncmp(ref + n, "://", 3) != 0) {
+			*why = "target URL must be written scheme://host";
+			return false;
+		}
+		a = ref + n + 3;
+	} else if (strncmp(ref, "//", 2) == 0)
+		a = ref + 2;
+	else
+		return true;	/* a path, query or fragment: no host */
 	n = strcspn(a, "/?#");
-	return memchr(a, '%', n) != NULL;
+	if (n == 0) {
+		*why = "target URL must be written scheme://host";
+		return false;
+	}
+	if (memchr(a, '%', n) != NULL) {
+		*why = "target host is not a plain DNS name or IP address";
+		return false;
+	}
+	return true;
 }
 
 int
@@ -266,12 +297,8 @@ target_parse(const char *raw, struct target *t, const char **why)
 		*why = "target URL does not parse";
 		goto fail;
 	}
-	if (target_describe(t, why) == -1)
+	if (target_describe(t, why) == -1 || !target_host_written(raw, why))
 		goto fail;
-	if (target_host_encoded(raw)) {
-		*why = "target host is not a plain DNS name or IP address";
-		goto fail;
-	}
 	return 0;
 fail:
 	target_free(t);

@@ -28,8 +28,13 @@ int	target_parse(const char *raw, struct target *t, const char **why);
 /* Fill the derived fields of t from t->url (after a redirect, say). */
 int	target_describe(struct target *t, const char **why);
 void	target_free(struct target *t);
-/* Does the authority of `url` (absolute or "//host...") hold a '%'? */
-bool	target_host_encoded(const char *url);
+/*
+ * Is the host of `ref` (a URL, or a reference such as a Location) written
+ * where and as it is read: "scheme://authority" or "//authority", the
+ * authority not empty and without '%'?  A reference with neither (a
+ * path, query or fragment) names no host and passes.  On false, *why.
+ */
+bool	target_host_written(const char *ref, const char **why);
 long	scheme_default_port(const char *scheme);
 
 #endif

@@ -310,7 +310,7 @@ prepare_follow(struct upstream *u, long code, const char *location)
 	memset(&u->next, 0, sizeof(u->next));
 	if ((u->next.url = curl_url_dup(u->f->target->url)) == NULL)
 		return false;
-	if (target_host_encoded(location) ||
+	if (!target_host_written(location, &why) ||
 	    curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
 	    target_describe(&u->next, &why) == -1 ||
 	    !allowlist_match(&u->cfg->allow, u->next.scheme, u->next.host,
@@ -334,16 +334,17 @@ is_redirect(long code)
 /*
  * Location made absolute against the current target, into buf; NULL if
  * it cannot be, and then it is not relayed: a relative Location is what
- * makes a web server do a CGI internal redirect.
+ * makes a web server do a CGI internal redirect.  Nor is one whose host
+ * libcurl would find where none is written ("http:/host").
  */
 static const char *
 absolute_location(struct upstream *u, const char *loc, char *buf, size_t size)
 {
 	CURLU *h = curl_url_dup(u->f->target->url);
 	char *abs = NULL;
-	const char *out = NULL;
+	const char *out = NULL, *why;
 
-	if (h != NULL && curl_url_set(h, CURLUPART_URL, loc,
+	if (h != NULL && target_host_written(loc, &why) && curl_url_set(h, CURLUPART_URL, loc,
 	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
 	    curl_url_get(h, CURLUPART_URL, &abs, 0) == CURLUE_OK &&
 	    strlen(abs) < size) {

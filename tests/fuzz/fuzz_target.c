@@ -4,6 +4,9 @@
  *
  * Input: the Proxy-To value; or "PATTERN\nVALUE", which also compiles
  * PATTERN as a one-pattern allowlist.  Invariants:
+ *  - a parsed target was written "scheme://authority", the authority
+ *    not empty and without '%' (libcurl also finds a host in "http:/h"
+ *    and "http:///h", and decodes "h%2ex");
  *  - a parsed target is http(s), a plain lower-case host, a port in
  *    1..65535 and a path starting with '/' without dot segments;
  *  - the URL curl will request (the CURLU turned into a string and
@@ -206,6 +209,20 @@ check_fields(const struct target *t)
 	FUZZ_CHECK(!has_dot_segment(t->path), "path has no dot segment");
 }
 
+/* The value as the client wrote it: "scheme://authority...". */
+static void
+check_written(const char *value, const struct target *t)
+{
+	size_t n = strlen(t->scheme), alen;
+	const char *a = value + n + 3;
+
+	FUZZ_CHECK(strncasecmp(value, t->scheme, n) == 0 &&
+	    strncmp(value + n, "://", 3) == 0, "written as scheme://");
+	alen = strcspn(a, "/?#");
+	FUZZ_CHECK(alen > 0, "the written authority is not empty");
+	FUZZ_CHECK(memchr(a, '%', alen) == NULL, "no '%' in the authority");
+}
+
 /*
  * What curl will request: since 7.62, a CURLOPT_CURLU handle is turned
  * into a URL string and parsed again with these flags.
@@ -290,6 +307,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	FUZZ_CHECK(strlen(value) <= TARGET_MAX, "length limit");
+	check_written(value, &t);
 	check_fields(&t);
 	reparse(&t, &t2);
 	check_fields(&t2);

@@ -503,6 +503,20 @@ test_target_bad(void **state)
 		"https:///",			/* no host */
 		"https://",
 		"https://:443/",
+		/* a host only as scheme://host: libcurl reads these as hosts */
+		"http:/a.example.com/x",
+		"http:///a.example.com/x",
+		"http:////a.example.com/x",
+		"HTTP:/a.example.com/x",
+		"https:/a%2eexample.com/x",
+		"http:///a%2eexample.com/x",
+		"http:a.example.com/x",
+		"http:/%2fa.example.com/x",
+		"http:%2f%2fa.example.com/x",
+		"http:/",
+		"http:",
+		"http:?x",
+		"a.example.com:443/x",
 	};
 	struct target t;
 	const char *why;
@@ -549,11 +563,64 @@ test_target_reasons(void **state)
 	why = NULL;
 	assert_int_equal(target_parse("https://a.com/\x01", &t, &why), -1);
 	assert_non_null(strstr(why, "control"));
+	why = NULL;
+	assert_int_equal(target_parse("http:/a.com/", &t, &why), -1);
+	assert_string_equal(why, "target URL must be written scheme://host");
 	/* the reason never quotes the input */
 	why = NULL;
 	assert_int_equal(target_parse("https://secret-token@a.com/", &t, &why),
 	    -1);
 	assert_null(strstr(why, "secret-token"));
+}
+
+/*
+ * Where a host may be written, in a target or a Location: only after
+ * "scheme://" or "//", plainly.  A relative reference names no host.
+ */
+static void
+test_target_host_written(void **state)
+{
+	static const char *const good[] = {
+		"http://a.example.com/x", "HTTPS://A.example.com", "http://a:1?q",
+		"http://a#f", "//a.example.com/x", "/x", "x", "x/y:z", "./a:b",
+		"?q=http:/b", "#http:/b", "", "/x/http:/b", "//a/http:///b",
+	};
+	static const struct {
+		const char	*ref;
+		const char	*why;
+	} bad[] = {
+		{ "http:/a.example.com/x", "scheme://host" },
+		{ "http:///a.example.com/x", "scheme://host" },
+		{ "http:////a.example.com", "scheme://host" },
+		{ "http:a.example.com", "scheme://host" },
+		{ "HTTP:/a.example.com", "scheme://host" },
+		{ "https:\\\\a.example.com", "scheme://host" },
+		{ "http:/%2f/a.example.com", "scheme://host" },
+		{ "http://?x", "scheme://host" },
+		{ "http://#x", "scheme://host" },
+		{ "http:", "scheme://host" },
+		{ "a:b", "scheme://host" },
+		{ "///a.example.com/x", "scheme://host" },
+		{ "//", "scheme://host" },
+		{ "http://a%2eexample.com/", "plain DNS name" },
+		{ "//a%2eexample.com/", "plain DNS name" },
+		{ "http://a.example.com%2f@b/", "plain DNS name" },
+	};
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(good); i++) {
+		why = NULL;
+		if (!target_host_written(good[i], &why))
+			fail_msg("\"%s\" refused: %s", good[i], why);
+	}
+	for (i = 0; i < NELEM(bad); i++) {
+		why = NULL;
+		if (target_host_written(bad[i].ref, &why))
+			fail_msg("\"%s\" accepted", bad[i].ref);
+		assert_non_null(strstr(why, bad[i].why));
+	}
 }
 
 static void
@@ -1047,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_target_bad),
 		cmocka_unit_test(test_target_reasons),
 		cmocka_unit_test(test_target_trailing_dot),
+		cmocka_unit_test(test_target_host_written),
 		cmocka_unit_test(test_target_length),
 		cmocka_unit_test(test_target_describe),
 		cmocka_unit_test(test_e2e_wildcard_host),
