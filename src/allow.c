@@ -186,12 +186,70 @@ allowlist_add(struct allowlist *l, const char *pattern, const char **why)
 	return 0;
 }
 
+/* The byte "%XX" at p stands for, or -1 if p is no such escape. */
+static int
+escaped_byte(const char *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *hi, *lo;
+
+	if (p[0] != '%' || p[1] == '\0' || p[2] == '\0' ||
+	    (hi = strchr(hex, tolower((unsigned char)p[1]))) == NULL ||
+	    (lo = strchr(hex, tolower((unsigned char)p[2]))) == NULL)
+		return -1;
+	return (int)(hi - hex) * 16 + (int)(lo - hex);
+}
+
+/*
+ * Do the escapes of path decode to valid UTF-8 (RFC 3629)?  A decoder
+ * that accepts an overlong form reads "%c0%ae" as '.' and "%c0%af" or
+ * "%e0%80%af" as '/'; one that is lenient about a cut or stray sequence
+ * may swallow the bytes after it.  A '%' that starts no escape ("%u002e",
+ * which IIS reads as '.') fails too.
+ */
+static bool
+escapes_are_utf8(const char *path)
+{
+	const char *p = path;
+	int b, lo, hi, more;
+
+	while ((p = strchr(p, '%')) != NULL) {
+		if ((b = escaped_byte(p)) == -1)
+			return false;
+		p += 3;
+		lo = 0x80;
+		hi = 0xbf;
+		if (b < 0x80)
+			more = 0;
+		else if (b >= 0xc2 && b <= 0xdf)
+			more = 1;
+		else if (b >= 0xe0 && b <= 0xef) {
+			more = 2;
+			if (b == 0xe0)
+				lo = 0xa0;	/* else overlong */
+			else if (b == 0xed)
+				hi = 0x9f;	/* else a surrogate */
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			more = 3;
+			if (b == 0xf0)
+				lo = 0x90;	/* else overlong */
+			else if (b == 0xf4)
+				hi = 0x8f;	/* else above U+10FFFF */
+		} else
+			return false;	/* 0x80-0xc1, 0xf5-0xff never lead */
+		for (; more > 0; more--, p += 3, lo = 0x80, hi = 0xbf)
+			if ((b = escaped_byte(p)) < lo || b > hi)
+				return false;
+	}
+	return true;
+}
+
 /*
  * A path restriction must hold for what the upstream will see.  Encoded
  * dots, slashes and backslashes may be decoded by the upstream into
- * different segments than the glob saw, and path parameters (";") are
- * read by some servers as segment boundaries, so such paths never match
- * a path-restricted pattern.
+ * different segments than the glob saw, so may overlong UTF-8 forms of
+ * them, and path parameters (";") are read by some servers as segment
+ * boundaries, so such paths never match a path-restricted pattern.
  */
 static bool
 path_is_plain(const char *path)
@@ -205,7 +263,7 @@ path_is_plain(const char *path)
 			return false;
 	}
 	/* ';' starts path parameters: some servers read "/a/..;/b" as /b */
-	return strpbrk(path, "\\;") == NULL;
+	return strpbrk(path, "\\;") == NULL && escapes_are_utf8(path);
 }
 
 static bool

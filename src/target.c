@@ -42,15 +42,28 @@ target_free(struct target *t)
 	t->url = NULL;
 }
 
-/* Only printable ASCII other than space and backslash. */
-static bool
-plain_bytes(const char *s)
+/*
+ * At most TARGET_MAX bytes of printable ASCII other than space and
+ * backslash: parsers disagree on everything else (WHATWG strips tabs,
+ * reads '\' as '/', IDNA-maps non-ASCII; upstreams decode raw bytes
+ * >= 0x80 as UTF-8, some leniently).
+ */
+bool
+target_bytes_ok(const char *ref, const char **why)
 {
-	for (; *s != '\0'; s++) {
+	const char *s;
+
+	if (strlen(ref) > TARGET_MAX) {
+		*why = "target URL too long";
+		return false;
+	}
+	for (s = ref; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c <= 0x20 || c >= 0x7f || c == '\\')
+		if (c <= 0x20 || c >= 0x7f || c == '\\') {
+			*why = "target URL contains whitespace, control, backslash or non-ASCII bytes";
 			return false;
+		}
 	}
 	return true;
 }
@@ -280,14 +293,8 @@ target_parse(const char *raw, struct target *t, const char **why)
 		*why = "missing Proxy-To header";
 		return -1;
 	}
-	if (strlen(raw) > TARGET_MAX) {
-		*why = "target URL too long";
+	if (!target_bytes_ok(raw, why))
 		return -1;
-	}
-	if (!plain_bytes(raw)) {
-		*why = "target URL contains whitespace, control, backslash or non-ASCII bytes";
-		return -1;
-	}
 	if ((t->url = curl_url()) == NULL) {
 		*why = "out of memory";
 		return -1;

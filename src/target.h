@@ -25,6 +25,12 @@ struct target {
  * reason that never quotes the input.
  */
 int	target_parse(const char *raw, struct target *t, const char **why);
+/*
+ * Are the bytes of `ref` (a target, or a Location to follow) ones a
+ * target may hold: at most TARGET_MAX printable ASCII bytes, no space or
+ * backslash?  On false, *why.
+ */
+bool	target_bytes_ok(const char *ref, const char **why);
 /* Fill the derived fields of t from t->url (after a redirect, say). */
 int	target_describe(struct target *t, const char **why);
 void	target_free(struct target *t);

@@ -310,7 +310,9 @@ prepare_follow(struct upstream *u, long code, const char *location)
 	memset(&u->next, 0, sizeof(u->next));
 	if ((u->next.url = curl_url_dup(u->f->target->url)) == NULL)
 		return false;
-	if (!target_host_written(location, &why) ||
+	/* a Location followed is held to the rules of a target */
+	if (!target_bytes_ok(location, &why) ||
+	    !target_host_written(location, &why) ||
 	    curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
 	    target_describe(&u->next, &why) == -1 ||
 	    !allowlist_match(&u->cfg->allow, u->next.scheme, u->next.host,

@@ -14,7 +14,8 @@
  *    path as the one the allowlist judged, and the host curl resolves is
  *    the judged one as it stands, without a trailing dot (no case);
  *  - allowlist_match agrees with an independent reference matcher on
- *    what curl will request, for every list.
+ *    what curl will request, for every list (a path-restricted pattern
+ *    judges only paths whose escapes decode to valid UTF-8).
  */
 #include <config.h>
 
@@ -102,6 +103,62 @@ ref_glob(const char *p, const char *s, bool nocase)
 	return r;
 }
 
+/*
+ * The path percent-decoded is valid UTF-8: decode every code point and
+ * refuse overlong forms, surrogates and anything above U+10FFFF.  A '%'
+ * without two hex digits is no valid path either.
+ */
+static bool
+ref_utf8(const char *path)
+{
+	unsigned char *b;
+	size_t n = 0, i, k, len;
+	unsigned long cp, min;
+	bool ok = false;
+
+	if ((b = malloc(strlen(path) + 1)) == NULL)
+		abort();
+	for (i = 0; path[i] != '\0'; i++) {
+		if (path[i] != '%')
+			b[n++] = (unsigned char)path[i];
+		else if (isxdigit((unsigned char)path[i + 1]) &&
+		    isxdigit((unsigned char)path[i + 2])) {
+			char hex[3] = { path[i + 1], path[i + 2], '\0' };
+
+			b[n++] = (unsigned char)strtoul(hex, NULL, 16);
+			i += 2;
+		} else
+			goto out;
+	}
+	for (i = 0; i < n; i += len) {
+		if (b[i] < 0x80) {
+			len = 1;
+			continue;
+		}
+		if ((b[i] & 0xe0) == 0xc0) {
+			len = 2, cp = b[i] & 0x1f, min = 0x80;
+		} else if ((b[i] & 0xf0) == 0xe0) {
+			len = 3, cp = b[i] & 0x0f, min = 0x800;
+		} else if ((b[i] & 0xf8) == 0xf0) {
+			len = 4, cp = b[i] & 0x07, min = 0x10000;
+		} else
+			goto out;
+		if (i + len > n)
+			goto out;
+		for (k = 1; k < len; k++) {
+			if ((b[i + k] & 0xc0) != 0x80)
+				goto out;
+			cp = cp << 6 | (b[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto out;
+	}
+	ok = true;
+out:
+	free(b);
+	return ok;
+}
+
 /* May a path-restricted pattern judge this path at all? */
 static bool
 ref_plain(const char *path)
@@ -116,7 +173,7 @@ ref_plain(const char *path)
 			if (strncasecmp(path + i, encoded[k], 3) == 0)
 				return false;
 	}
-	return true;
+	return ref_utf8(path);
 }
 
 static bool

@@ -849,6 +849,71 @@ test_e2e_path(void **state)
 	allowlist_free(&l);
 }
 
+/*
+ * Escapes on a path-restricted pattern must decode to valid UTF-8: an
+ * overlong form is '.', '/' or '\' to a lenient decoder, and a cut or
+ * stray sequence may swallow what follows it.  A host-only pattern
+ * judges no path.
+ */
+static void
+test_e2e_path_utf8(void **state)
+{
+	static const char *const bad[] = {
+		"/v1/%c0%ae%c0%ae/admin",	/* overlong '.' */
+		"/v1/%C0%AE%C0%AE/admin",
+		"/v1/x/%c0%ae%c0%ae/%c0%ae%c0%ae/admin",
+		"/v1/%c0%af..",			/* overlong '/' */
+		"/v1/%c1%9c..",			/* overlong '\' */
+		"/v1/%e0%80%ae%e0%80%ae/x",	/* three-byte overlong '.' */
+		"/v1/%e0%80%af",
+		"/v1/%f0%80%80%ae",		/* four-byte overlong '.' */
+		"/v1/%f8%80%80%80%ae",		/* five bytes: never UTF-8 */
+		"/v1/%c0",			/* lead bytes that never lead */
+		"/v1/%c1%81",
+		"/v1/%80",			/* a stray continuation byte */
+		"/v1/%c3",			/* a cut sequence */
+		"/v1/%c3x",
+		"/v1/%e2%82",
+		"/v1/%c3%41",
+		"/v1/%ed%a0%80",		/* a surrogate */
+		"/v1/%f4%90%80%80",		/* above U+10FFFF */
+		"/v1/%ff",
+		"/v1/%e9t%e9",			/* Latin-1, not UTF-8 */
+		"/v1/%u002e%u002e/x",		/* IIS %u escapes */
+		"/v1/%zz",			/* '%' that starts no escape */
+		"/v1/a%",
+		"/v1/a%4",
+	};
+	static const char *const good[] = {
+		"/v1/%c3%a9",			/* U+00E9 */
+		"/v1/%C3%A9",
+		"/v1/%c2%80",			/* U+0080, the first two-byte */
+		"/v1/%e0%a0%80",		/* U+0800, the first three-byte */
+		"/v1/%e2%82%ac",		/* U+20AC */
+		"/v1/%ed%9f%bf",		/* U+D7FF, below the surrogates */
+		"/v1/%f0%90%80%80",		/* U+10000 */
+		"/v1/%f4%8f%bf%bf",		/* U+10FFFF */
+		"/v1/%41%20b",			/* ASCII escapes but . / \ % ; */
+	};
+	struct allowlist l = list1("https://api.example.com/v1/*");
+	struct allowlist any = list1("https://api.example.com");
+	char url[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		snprintf(url, sizeof(url), "https://api.example.com%s", bad[i]);
+		expect(&l, url, REFUSED_LIST);
+		expect(&any, url, ALLOWED);
+	}
+	for (i = 0; i < NELEM(good); i++) {
+		snprintf(url, sizeof(url), "https://api.example.com%s", good[i]);
+		expect(&l, url, ALLOWED);
+	}
+	allowlist_free(&any);
+	allowlist_free(&l);
+}
+
 static void
 test_e2e_several(void **state)
 {
@@ -1120,6 +1185,7 @@ main(void)
 		cmocka_unit_test(test_e2e_wildcard_host),
 		cmocka_unit_test(test_e2e_ports),
 		cmocka_unit_test(test_e2e_path),
+		cmocka_unit_test(test_e2e_path_utf8),
 		cmocka_unit_test(test_e2e_several),
 		cmocka_unit_test(test_e2e_ipv6),
 		cmocka_unit_test(test_e2e_numeric_ipv4),
