@@ -7,12 +7,19 @@
 #define EXTPROXY_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct client {
 	char	**envp;		/* NAME=value params, NULL-terminated */
 	/* read up to n body bytes: >0, 0 at end, -1 on error */
 	ssize_t	(*read)(struct client *, char *buf, size_t n);
+	/*
+	 * Make reads fail from time at on (now_ms(), cutoff.h), however
+	 * slowly bytes arrive; 0: no deadline.  NULL where reads cannot be
+	 * bounded so (plain CGI).
+	 */
+	void	(*read_deadline)(struct client *, int64_t at);
 	/* write all n bytes: 0 or -1 (client gone) */
 	int	(*write)(struct client *, const char *buf, size_t n);
 	int	(*flush)(struct client *);

@@ -57,6 +57,7 @@ static const struct key keys[] = {
 	{ "server", "workers", K_WORKERS, O(workers), "4" },
 	{ "server", "user", K_STRING, O(user), "" },
 	{ "allow", "urls", K_ALLOW, O(allow), "" },
+	{ "timeouts", "request_header", K_DURATION, O(request_header_ms), "10s" },
 	{ "timeouts", "connect", K_DURATION, O(connect_ms), "10s" },
 	{ "timeouts", "response_header", K_DURATION, O(response_header_ms), "30s" },
 	{ "timeouts", "idle", K_DURATION, O(idle_ms), "60s" },

@@ -26,6 +26,7 @@ struct config {
 	/* [allow] */
 	struct allowlist	 allow;
 	/* [timeouts], milliseconds; 0 = none */
+	long			 request_header_ms;
 	long			 connect_ms;
 	long			 response_header_ms;
 	long			 idle_ms;

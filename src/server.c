@@ -9,7 +9,9 @@
  * process wins the race for a connection, accept fails with EAGAIN and
  * the worker simply waits again.  No worker ever blocks on an idle kept
  * connection.  Reads and writes on a connection are bounded by
- * [timeouts] idle.
+ * [timeouts] idle each, and reading by total deadlines (cutoff.c): the
+ * request head by [timeouts] request_header, the body by total (set by
+ * upstream.c), what follows the response by LINGER_MS.
  *
  * Each request runs on the configuration snapshot current when it
  * arrived (live.c); SIGHUP makes the main thread load a
@@ -42,6 +44,7 @@
 
 #include "addr.h"
 #include "client.h"
+#include "cutoff.h"
 #include "live.h"
 #include "log.h"
 #include "proxy.h"
@@ -70,12 +73,25 @@ static int stop_pipe[2] = { -1, -1 };
 static ssize_t
 fcgi_read(struct client *c, char *buf, size_t n)
 {
-	FCGX_Request *r = c->ctx;
-	int got = FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
+	struct worker *w = c->ctx;
+	FCGX_Request *r = &w->req;
+	int got;
 
+	/* a cut TCP connection still reads what arrives: stop here */
+	if (cutoff_passed(w->id))
+		return -1;
+	got = FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
 	if (got < 0 || (got == 0 && FCGX_GetError(r->in) != 0))
 		return -1;
 	return got;
+}
+
+static void
+fcgi_read_deadline(struct client *c, int64_t at)
+{
+	struct worker *w = c->ctx;
+
+	cutoff_set(w->id, at, SHUT_RD);
 }
 
 /*
@@ -124,7 +140,7 @@ write_record(int fd, int request_id, const char *buf, size_t len)
 static int
 fcgi_write(struct client *c, const char *buf, size_t n)
 {
-	FCGX_Request *r = c->ctx;
+	FCGX_Request *r = &((struct worker *)c->ctx)->req;
 
 	if (n >= DIRECT_WRITE_MIN && r->ipcFd >= 0) {
 		/* what libfcgi holds goes first, to keep the order */
@@ -154,7 +170,7 @@ fcgi_write(struct client *c, const char *buf, size_t n)
 static int
 fcgi_flush(struct client *c)
 {
-	FCGX_Request *r = c->ctx;
+	FCGX_Request *r = &((struct worker *)c->ctx)->req;
 
 	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
 }
@@ -174,7 +190,7 @@ fcgi_abort(struct client *c)
 		FCGI_VERSION_1, FCGI_UNKNOWN_TYPE, 0, 0, 0, 8, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 0,
 	};
-	FCGX_Request *r = c->ctx;
+	FCGX_Request *r = &((struct worker *)c->ctx)->req;
 
 	FCGX_FFlush(r->out);
 	if (r->ipcFd >= 0) {
@@ -188,7 +204,7 @@ fcgi_abort(struct client *c)
 static int
 fcgi_watch_fd(struct client *c)
 {
-	FCGX_Request *r = c->ctx;
+	FCGX_Request *r = &((struct worker *)c->ctx)->req;
 
 	return r->ipcFd;
 }
@@ -435,13 +451,82 @@ keep(struct worker *w, int fd, bool registered)
 	}
 }
 
+/*
+ * Reading what the web server sends after the response (the rest of an
+ * unread body, then nothing until it closes: libfcgi reads until then
+ * before it closes a connection) takes at most this long in all.
+ */
+#define LINGER_MS	2000
+
+/*
+ * Read the request's head (FCGI_BEGIN_REQUEST and the params) within
+ * [timeouts] request_header, however slowly its bytes come: false when
+ * none came complete, and libfcgi closed fd.
+ */
+static bool
+read_head(struct worker *w, int fd)
+{
+	long limit = w->cfg->request_header_ms;
+
+	if (cutoff_watch(w->id, fd) == -1) {
+		log_error("worker %d: cannot watch a FastCGI connection: %s",
+		    w->id, strerror(errno));
+		close(fd);
+		return false;
+	}
+	if (limit > 0)
+		cutoff_set(w->id, now_ms() + limit, SHUT_RDWR);
+	w->req.ipcFd = fd;
+	w->req.keepConnection = 1;	/* Accept_r must not close it */
+	if (FCGX_Accept_r(&w->req) != 0) {
+		if (cutoff_unwatch(w->id))
+			log_warn("worker %d: a FastCGI request head took longer "
+			    "than [timeouts] request_header (%ld ms): "
+			    "connection closed", w->id, limit);
+		return false;
+	}
+	cutoff_set(w->id, 0, SHUT_RD);	/* the body's is upstream.c's */
+	return true;
+}
+
+/*
+ * After the response: keep the connection for the web server's next
+ * request when it asked and the connection is clean, else close it.
+ * Either way what it still sends is read for at most LINGER_MS.
+ */
+static void
+finish(struct worker *w, int fd, bool was_kept)
+{
+	bool cut;
+
+	cutoff_set(w->id, now_ms() + LINGER_MS, SHUT_RD);
+	if (!cutoff_passed(w->id) && can_keep(&w->req)) {
+		FCGX_Finish_r(&w->req);
+		cut = cutoff_unwatch(w->id);
+		if (w->req.ipcFd == fd && !cut) {	/* still open */
+			w->req.ipcFd = -1;
+			keep(w, fd, was_kept);
+			return;
+		}
+		log_debug("worker %d: FastCGI connection closed after an "
+		    "error", w->id);
+		w->req.keepConnection = 0;
+		FCGX_Free(&w->req, 1);
+		return;
+	}
+	w->req.keepConnection = 0;
+	FCGX_Finish_r(&w->req);
+	cutoff_unwatch(w->id);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct client c = {
-		.read = fcgi_read, .write = fcgi_write, .flush = fcgi_flush,
-		.abort = fcgi_abort, .watch_fd = fcgi_watch_fd, .ctx = &w->req,
+		.read = fcgi_read, .read_deadline = fcgi_read_deadline,
+		.write = fcgi_write, .flush = fcgi_flush, .abort = fcgi_abort,
+		.watch_fd = fcgi_watch_fd, .ctx = w,
 	};
 	bool was_kept;
 	int fd;
@@ -450,28 +535,12 @@ worker_main(void *arg)
 		/* this request's configuration, until it ends */
 		w->cfg = live_acquire(&w->gen);
 		set_io_timeout(fd, w->cfg->idle_ms);
-		w->req.ipcFd = fd;
-		w->req.keepConnection = 1;	/* Accept_r must not close it */
-		if (FCGX_Accept_r(&w->req) != 0) {
-			/* nothing valid came: libfcgi closed fd */
-			live_release(w->cfg);
-			w->cfg = NULL;
-			continue;
-		}
-		c.envp = w->req.envp;
-		upstream_use(w->up, w->cfg, w->gen, live_pool_gen(w->cfg));
-		proxy_serve(&c, w->up, w->cfg);
-		if (can_keep(&w->req)) {
-			FCGX_Finish_r(&w->req);
-			if (w->req.ipcFd == fd) {	/* still open */
-				w->req.ipcFd = -1;
-				keep(w, fd, was_kept);
-			} else
-				log_debug("worker %d: FastCGI connection "
-				    "closed after an error", w->id);
-		} else {
-			w->req.keepConnection = 0;
-			FCGX_Finish_r(&w->req);
+		if (read_head(w, fd)) {
+			c.envp = w->req.envp;
+			upstream_use(w->up, w->cfg, w->gen,
+			    live_pool_gen(w->cfg));
+			proxy_serve(&c, w->up, w->cfg);
+			finish(w, fd, was_kept);
 		}
 		live_release(w->cfg);
 		w->cfg = NULL;
@@ -555,6 +624,13 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		live_release(cfg);
 		return -1;
 	}
+	if (cutoff_start((int)cfg->workers) == -1) {
+		log_error("cannot start the deadline thread: %s",
+		    strerror(errno));
+		free(workers);
+		live_release(cfg);
+		return -1;
+	}
 	for (i = 0; i < cfg->workers; i++) {
 		struct worker *w = &workers[i];
 
@@ -582,6 +658,7 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		pthread_join(workers[i].thread, NULL);
 		upstream_free(workers[i].up);
 	}
+	cutoff_stop();
 	free(workers);
 	close(stop_pipe[0]);
 	close(stop_pipe[1]);

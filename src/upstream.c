@@ -6,7 +6,8 @@
  * and total deadlines itself, to the millisecond; libcurl enforces the
  * connect timeout through its own timers.  The address policy is
  * checked on every address connected to and again on the peer of every
- * transfer, a reused connection's too.
+ * transfer, a reused connection's too.  [timeouts] total also bounds
+ * reading the request body, through the client's read deadline.
  */
 #include <config.h>
 
@@ -19,10 +20,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "addr.h"
 #include "allow.h"
+#include "cutoff.h"
 #include "headers.h"
 #include "log.h"
 #include "reply.h"
@@ -41,9 +42,9 @@ enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
 
 /* Why extproxy ended a transfer itself. */
 enum fail {
-	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TOO_BIG, F_TOO_BIG_STREAM,
-	F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER, F_TIMEOUT_IDLE,
-	F_TIMEOUT_TOTAL, F_NO_REPLAY, F_ADDRESS
+	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TIMEOUT_BODY, F_TOO_BIG,
+	F_TOO_BIG_STREAM, F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER,
+	F_TIMEOUT_IDLE, F_TIMEOUT_TOTAL, F_NO_REPLAY, F_ADDRESS
 };
 
 struct upstream {
@@ -71,6 +72,7 @@ struct upstream {
 	int64_t			 start_ms;
 	int64_t			 mark_ms;	/* last progress */
 	int64_t			 body_left;	/* request body still to read */
+	int64_t			 body_deadline;	/* of reading it; 0: none */
 	int			 watch_fd;	/* client to watch, or -1 */
 	bool			 body_buffered;	/* body is in body[] */
 	size_t			 body_len;
@@ -84,15 +86,6 @@ struct upstream {
 	char			 obuf[HDR_MAX_BYTES + 1024];
 	char			 body[BODY_REPLAY_MAX];
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- callbacks ---- */
 
@@ -184,6 +177,31 @@ client_gone(int fd)
 	return n == 2 && hdr[0] == 1 && hdr[1] == 2;
 }
 
+/*
+ * Bound reading the request body by [timeouts] total, from the start of
+ * the request, however slowly its bytes come (each gap is bounded by
+ * idle): on, or off once it has been read.  A slow upload that stays
+ * within total is never cut; with total = 0 none is.
+ */
+static void
+body_deadline(struct upstream *u, bool on)
+{
+	struct client *c = u->f->client;
+
+	if (u->cfg->total_ms <= 0 || c->read_deadline == NULL)
+		return;
+	u->body_deadline = on ? u->start_ms + u->cfg->total_ms : 0;
+	c->read_deadline(c, u->body_deadline);
+}
+
+/* Why reading the request body failed: its deadline, or the client. */
+static enum fail
+body_failure(const struct upstream *u)
+{
+	return u->body_deadline != 0 && now_ms() >= u->body_deadline ?
+	    F_TIMEOUT_BODY : F_CLIENT_BODY;
+}
+
 /* The request body from body[], as often as libcurl needs it. */
 static size_t
 read_buffered(struct upstream *u, char *buf, size_t want)
@@ -214,15 +232,19 @@ on_read(char *buf, size_t size, size_t n, void *arg)
 	if (want == 0)
 		return 0;
 	got = u->f->client->read(u->f->client, buf, want);
-	if (got <= 0) {
-		u->fail = F_CLIENT_BODY;
+	/* a read cut at the deadline may return what came before it */
+	if (got <= 0 || (got < u->body_left &&
+	    body_failure(u) == F_TIMEOUT_BODY)) {
+		u->fail = body_failure(u);
 		return CURL_READFUNC_ABORT;
 	}
 	u->body_left -= got;
 	u->f->bytes_up += got;
 	u->mark_ms = now_ms();
-	if (u->body_left == 0)
+	if (u->body_left == 0) {
+		body_deadline(u, false);
 		watch_client(u);
+	}
 	return (size_t)got;
 }
 
@@ -925,6 +947,10 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	case F_CLIENT_BODY:
 		*why = "request body incomplete";
 		return 400;
+	case F_TIMEOUT_BODY:
+		f->timeout = TIMEOUT_TOTAL;
+		*why = "request body timeout";
+		return 408;
 	case F_TOO_BIG:
 	case F_TOO_BIG_STREAM:
 		f->deny = DENY_RESPONSE_SIZE;
@@ -1019,13 +1045,17 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 	u->watch_fd = -1;
 	u->unflushed = false;
 	u->body_buffered = false;
+	u->body_deadline = 0;
+	if (u->send_body)
+		body_deadline(u, true);
 	if (u->send_body && f->req->content_length <= BODY_REPLAY_MAX) {
 		if (buffer_body(u) == -1) {
-			f->status = 400;
-			f->reason = "request body incomplete";
+			u->fail = body_failure(u);
+			f->status = failure_status(u, CURLE_OK, &f->reason);
 			reply_error(f->client, f->status, f->reason, NULL);
 			return;
 		}
+		body_deadline(u, false);
 		u->body_buffered = true;
 	}
 	if (!u->send_body || u->body_buffered)

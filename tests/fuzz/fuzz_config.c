@@ -75,6 +75,8 @@ check_config(const struct config *c)
 	FUZZ_CHECK(c->listen == NULL || c->listen[0] != '\0', "listen");
 	FUZZ_CHECK(c->user == NULL || c->user[0] != '\0', "user");
 	FUZZ_CHECK(c->workers >= 1 && c->workers <= 1024, "workers");
+	FUZZ_CHECK(c->request_header_ms >= 0 && c->request_header_ms <= week,
+	    "request_header");
 	FUZZ_CHECK(c->connect_ms >= 0 && c->connect_ms <= week, "connect");
 	FUZZ_CHECK(c->response_header_ms >= 0 && c->response_header_ms <= week,
 	    "response_header");

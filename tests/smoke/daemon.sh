@@ -1,8 +1,9 @@
 #!/bin/bash
 # The command line and the daemon's life: -h, -V, -t, -l on TCP and unix
-# sockets (stale socket replaced, mode 0660, a live one refused), and a
-# graceful stop on SIGTERM that lets in-flight requests finish.  The
-# FastCGI client is cgi-fcgi from libfcgi.
+# sockets (stale socket replaced, mode 0660, a live one refused), silent
+# and dripping FastCGI peers cut off at their deadlines, and a graceful
+# stop on SIGTERM that lets in-flight requests finish.  The FastCGI
+# client is cgi-fcgi from libfcgi, or raw records over bash's /dev/tcp.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -126,6 +127,151 @@ check "the silent connection is dropped after the idle timeout" \
 exec 3<&-
 kill -TERM "$pid"; wait "$pid"; rc=$?
 check "SIGTERM after a silent connection exits 0" is "$rc" 0
+
+# A FastCGI peer that drips its request one byte every 0.5s, well inside
+# [timeouts] idle (1.5s here), holds a worker only until request_header
+# (4s) for the params, and until total (4s) for the body; a slow body
+# with total = 0 still goes through.  Raw FastCGI records go over bash's
+# /dev/tcp; request id 1, no keep.
+
+# fcgi_header TYPE LENGTH: a record header.
+fcgi_header() {
+	printf "$(printf '\\x01\\x%02x\\x00\\x01\\x%02x\\x%02x\\x00\\x00' \
+	    "$1" $(($2 >> 8)) $(($2 & 255)))"
+}
+# fcgi_params NAME=VALUE...: the content of a PARAMS record into $params
+# (each name and value under 128 bytes, no NUL).
+fcgi_params() {
+	local kv n v
+	params=
+	for kv; do
+		n=${kv%%=*} v=${kv#*=}
+		printf -v params '%s\\x%02x\\x%02x%s%s' "$params" ${#n} ${#v} "$n" "$v"
+	done
+	printf -v params "$params"
+}
+# fcgi_head: BEGIN_REQUEST (responder) and the header of a PARAMS record
+# for $params.
+fcgi_head() {
+	fcgi_header 1 8
+	printf '\x00\x01\x00\x00\x00\x00\x00\x00'
+	fcgi_header 4 ${#params}
+}
+# drip BYTES: write BYTES to fd 3 one at a time, one every 0.5s.
+drip() {
+	local i
+	trap '' PIPE
+	for ((i = 0; i < ${#1}; i++)); do
+		sleep 0.5
+		printf '%s' "${1:i:1}" >&3 2>/dev/null || return
+	done
+}
+# since T0: seconds from date +%s.%N T0 to now.
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { print b - a }'; }
+# sleep_until T0 S: sleep until S seconds after T0.
+sleep_until() {
+	sleep "$(awk -v t="$(since "$1")" -v s="$2" \
+	    'BEGIN { print (s > t ? s - t : 0) }')"
+}
+
+WORKERS=3 write_config "$T/drip.ini"
+sed -i 's/^idle = .*/idle = 1500ms\nrequest_header = 4s/' "$T/drip.ini"
+sed 's/^idle = .*/&\ntotal = 4s/' "$T/drip.ini" >"$T/drip-total.ini"
+port=$(free_port)
+"$EXTPROXY" -c "$T/drip.ini" -l "127.0.0.1:$port" 2>>"$T/drip.log" &
+pid=$!
+PIDS="$PIDS $pid"
+tport=$(free_port)
+"$EXTPROXY" -c "$T/drip-total.ini" -l "127.0.0.1:$tport" 2>>"$T/drip-total.log" &
+tpid=$!
+PIDS="$PIDS $tpid"
+wait_for sh -c "ss -Htln 'sport = :$port' | grep -q ."
+wait_for sh -c "ss -Htln 'sport = :$tport' | grep -q ."
+
+# the params, dripped: about 100 bytes, 50s at this pace
+fcgi_params REQUEST_METHOD=GET HTTP_PROXY_TO="$UP/echo" \
+    HTTP_X_PAD=abcdefghijklmnopqrstuvwxyz
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+t0=$(date +%s.%N)
+fcgi_head >&3
+drip "$params" &
+dripper=$!
+timed_get "127.0.0.1:$port" "$UP/echo"
+check "a peer dripping its params does not block another worker" status_is 200
+sleep_until "$t0" 2.75
+check "... and outlives [timeouts] idle, byte by byte" \
+    sh -c "ss -Htn state established 'dport = :$port' | grep -q ."
+timeout 10 cat <&3 >/dev/null
+t=$(since "$t0")
+check "... but is dropped at [timeouts] request_header" within 3.9 7 "$t"
+check "... and logged as such" grep -q "request_header" "$T/drip.log"
+kill "$dripper" 2>/dev/null; wait "$dripper" 2>/dev/null
+exec 3<&-
+timed_get "127.0.0.1:$port" "$UP/echo"
+check "the server answers normally after a dripped head" status_is 200
+
+# the body dripped, with total = 4s: 408 at total, whether buffered
+# (up to 64 KiB) or streamed to the upstream
+for len in 40 70000; do
+	fcgi_params REQUEST_METHOD=POST CONTENT_LENGTH=$len \
+	    SCRIPT_NAME=/externalproxy HTTP_PROXY_TO="$UP/echo"
+	exec 3<>"/dev/tcp/127.0.0.1/$tport"
+	t0=$(date +%s.%N)
+	{ fcgi_head; printf '%s' "$params"; fcgi_header 4 0; fcgi_header 5 40; } >&3
+	drip 0123456789012345678901234567890123456789 &
+	dripper=$!
+	timeout 10 cat <&3 >"$T/drip.out"
+	t=$(since "$t0")
+	check "a $len-byte body dripped under idle gets a 408" \
+	    grep -aq "Status: 408" "$T/drip.out"
+	check "... at [timeouts] total" within 3.9 7 "$t"
+	kill "$dripper" 2>/dev/null; wait "$dripper" 2>/dev/null
+	exec 3<&-
+done
+check "... logged as a total timeout" \
+    grep -q 'status=408 .*timeout=total reason="request body timeout"' \
+    "$T/drip-total.log"
+timed_get "127.0.0.1:$tport" "$UP/echo"
+check "the server answers normally after dripped bodies" status_is 200
+
+# with total = 0, a slow body (10 bytes over 5s) is legitimate
+fcgi_params REQUEST_METHOD=POST CONTENT_LENGTH=10 \
+    SCRIPT_NAME=/externalproxy HTTP_PROXY_TO="$UP/echo"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+{ fcgi_head; printf '%s' "$params"; fcgi_header 4 0; fcgi_header 5 10; } >&3
+drip slow--body
+fcgi_header 5 0 >&3
+timeout 10 cat <&3 >"$T/drip.out"
+exec 3<&-
+check "with total = 0, a slow body outlives request_header and is relayed" \
+    sh -c "grep -aq 'Status: 200' '$T/drip.out' && grep -aq slow--body '$T/drip.out'"
+stop_pid "$pid"
+stop_pid "$tpid"
+
+# after the response, libfcgi reads until the web server closes before
+# it closes; a peer that keeps dripping instead holds the only worker
+# for 2s at most
+WORKERS=1 write_config "$T/drip1.ini"
+sed -i 's/^idle = .*/idle = 1500ms/' "$T/drip1.ini"
+port=$(free_port)
+"$EXTPROXY" -c "$T/drip1.ini" -l "127.0.0.1:$port" 2>>"$T/drip1.log" &
+pid=$!
+PIDS="$PIDS $pid"
+wait_for sh -c "ss -Htln 'sport = :$port' | grep -q ."
+fcgi_params REQUEST_METHOD=GET SCRIPT_NAME=/externalproxy \
+    HTTP_PROXY_TO="$UP/echo"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+{ fcgi_head; printf '%s' "$params"; fcgi_header 4 0; fcgi_header 5 0; } >&3
+drip 01234567890123456789 &
+dripper=$!
+sleep 0.3
+timed_get "127.0.0.1:$port" "$UP/echo"
+check "a peer that drips past its response frees the only worker" \
+    status_is 200
+check "... within 2s" within 0 4 "$t"
+kill "$dripper" 2>/dev/null; wait "$dripper" 2>/dev/null
+exec 3<&-
+stop_pid "$pid"
 
 # unix socket: stale file replaced, mode 0660, live socket refused
 sock=$T/ep.sock

@@ -208,6 +208,7 @@ config_eq(const struct config *a, const struct config *b)
 	FIELD_EQ(workers);
 	str_eq("user", a->user, b->user);
 	allow_eq(&a->allow, &b->allow);
+	FIELD_EQ(request_header_ms);
 	FIELD_EQ(connect_ms);
 	FIELD_EQ(response_header_ms);
 	FIELD_EQ(idle_ms);
@@ -242,6 +243,7 @@ check_defaults(const struct config *c)
 	assert_int_equal(c->workers, 4);
 	assert_null(c->user);
 	assert_int_equal(c->allow.n, 0);
+	assert_int_equal(c->request_header_ms, 10000);
 	assert_int_equal(c->connect_ms, 10000);
 	assert_int_equal(c->response_header_ms, 30000);
 	assert_int_equal(c->idle_ms, 60000);
@@ -340,6 +342,7 @@ test_every_key(void **state)
 	    "[allow]\n"
 	    "urls = https://api.example.com/v1/*, http://*.example.org:*\n"
 	    "[timeouts]\n"
+	    "request_header = 250ms\n"
 	    "connect = 500ms\n"
 	    "response_header = 2m\n"
 	    "idle = 7\n"
@@ -386,6 +389,7 @@ test_every_key(void **state)
 	assert_string_equal(c.allow.v[1].scheme, "http");
 	assert_string_equal(c.allow.v[1].host, "*.example.org");
 	assert_int_equal(c.allow.v[1].port, ALLOW_ANY_PORT);
+	assert_int_equal(c.request_header_ms, 250);
 	assert_int_equal(c.connect_ms, 500);
 	assert_int_equal(c.response_header_ms, 120000);
 	assert_int_equal(c.idle_ms, 7000);
@@ -470,6 +474,9 @@ test_bad_values(void **state)
 		{ "server", "workers", "-1" },
 		{ "server", "workers", "four" },
 		{ "server", "workers", "" },
+		{ "timeouts", "request_header", "604801" },
+		{ "timeouts", "request_header", "-1" },
+		{ "timeouts", "request_header", "" },
 		{ "timeouts", "connect", "1h" },
 		{ "timeouts", "connect", "-1" },
 		{ "timeouts", "response_header", "1.5s" },
