@@ -1,5 +1,6 @@
 /*
- * headers: request header rebuilding and response header filtering.
+ * headers: request header rebuilding, response header filtering and the
+ * response's framing (its one Content-Length).
  */
 #include <config.h>
 
@@ -31,10 +32,13 @@ static const char *const request_never[] = {
 	"Content-Length", "Content-Type", "Expect", "HTTP2-Settings", NULL
 };
 
-/* Response headers a web server may obey as instructions (CGI, X-*). */
+/*
+ * Response headers a web server may obey as instructions (CGI, X-*), and
+ * Content-Length, which extproxy writes itself (response_length()).
+ */
 static const char *const response_never[] = {
 	"Status", "X-Sendfile*", "X-Accel-*", "X-Lighttpd-*", "X-LIGHTTPD-send-file", "Proxy-Authenticate",
-	NULL
+	"Content-Length", NULL
 };
 
 /* Cache headers replaced by ours when no_cache is on. */
@@ -245,14 +249,71 @@ response_header_passes(const struct hdr *h, const struct hdr *all, size_t n,
 		return false;
 	if (no_cache && in_table(h->name, len, cache_headers))
 		return false;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (strcasecmp(all[i].name, "Connection") == 0 &&
 		    connection_names(all[i].value, h->name, len))
 			return false;
-		/* the body is de-chunked: its old length is meaningless */
-		if (strcasecmp(all[i].name, "Transfer-Encoding") == 0 &&
-		    strcasecmp(h->name, "Content-Length") == 0)
-			return false;
-	}
 	return true;
+}
+
+static bool
+ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * The one value all Content-Length fields and list elements declare, or
+ * -1 if there is none; -1 returned if any is malformed or they differ.
+ */
+static int
+declared_length(const struct hdr *all, size_t n, int64_t *len)
+{
+	const char *p, *start, *end;
+	int64_t v;
+	size_t i;
+
+	*len = -1;
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(all[i].name, "Content-Length") != 0)
+			continue;
+		for (p = all[i].value;; p = end + 1) {
+			end = p + strcspn(p, ",");
+			for (start = p; start < end && ows(*start); start++)
+				;
+			while (end > start && ows(end[-1]))
+				end--;
+			if (parse_length(start, (size_t)(end - start), &v) == -1 ||
+			    (*len != -1 && v != *len))
+				return -1;
+			*len = v;
+			end += strspn(end, " \t");
+			if (*end == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+int
+response_length(const struct hdr *all, size_t n, int code, int64_t *len)
+{
+	size_t i;
+
+	if (declared_length(all, n, len) == -1)
+		return -1;
+	/* RFC 9110 8.6: never in a 1xx or 204 */
+	if (code < 200 || code == 204)
+		*len = -1;
+	/* RFC 9112 6.3: Transfer-Encoding overrides; libcurl de-chunks */
+	for (i = 0; i < n; i++)
+		if (strcasecmp(all[i].name, "Transfer-Encoding") == 0)
+			*len = -1;
+	return 0;
+}
+
+bool
+response_has_body(int code, bool head_request)
+{
+	return !head_request && code >= 200 && code != 204 && code != 304;
 }

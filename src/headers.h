@@ -3,14 +3,17 @@
  * Request headers are rebuilt from FastCGI/CGI params (HTTP_FOO_BAR ->
  * Foo-Bar); response header lines are parsed and filtered so that nothing
  * hop-by-hop, stripped, or meant as an instruction to the web server
- * (Status, X-Sendfile, X-Accel-*, X-Lighttpd-*) gets through.  Pure:
- * never does I/O, never logs a header value.
+ * (Status, X-Sendfile, X-Accel-*, X-Lighttpd-*) gets through, and the
+ * response is framed one way only: an upstream Content-Length never
+ * passes, extproxy writes its own from response_length().  Pure: never
+ * does I/O, never logs a header value.
  */
 #ifndef EXTPROXY_HEADERS_H
 #define EXTPROXY_HEADERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "units.h"
 
@@ -46,6 +49,22 @@ int	hdr_split(char *line, struct hdr *h);
 /* Should response header h (one of all[0..n)) be relayed to the client? */
 bool	response_header_passes(const struct hdr *h, const struct hdr *all,
 	    size_t n, const struct strlist *strip, bool no_cache);
+
+/*
+ * The Content-Length to write for a response with status code, from all
+ * the upstream's headers (RFC 9112 6.3), into *len: the length every
+ * upstream Content-Length declares, or -1 to write none (there is none,
+ * a Transfer-Encoding overrides it, or the status is 204).  Returns -1
+ * when the framing is ambiguous: a Content-Length that is not 1*DIGIT
+ * (sign, junk, empty, over INT64_MAX) or values that differ, in one list
+ * ("5, 30") or across fields.  Equal values ("5, 5", or two fields)
+ * collapse to one.
+ */
+int	response_length(const struct hdr *all, size_t n, int code,
+	    int64_t *len);
+
+/* Does content follow the head of a response (RFC 9110 6.4.1)? */
+bool	response_has_body(int code, bool head_request);
 
 /* The headers added to every response when [headers] no_cache is on. */
 extern const char *const no_cache_headers[];

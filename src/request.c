@@ -6,8 +6,8 @@
 #include <config.h>
 
 #include "request.h"
+#include "units.h"
 
-#include <ctype.h>
 #include <string.h>
 
 static const char *const method_names[] = {
@@ -58,22 +58,6 @@ param_count(char *const *envp, const char *name)
 	return n;
 }
 
-static int
-parse_length(const char *s, int64_t *out)
-{
-	int64_t n = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (!isdigit((unsigned char)*s) || n > (INT64_MAX - 9) / 10)
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	*out = n;
-	return 0;
-}
-
 int
 request_parse(char *const *envp, struct request *r, const char **why)
 {
@@ -108,7 +92,8 @@ request_parse(char *const *envp, struct request *r, const char **why)
 		r->target = NULL;
 
 	cl = param_get(envp, "CONTENT_LENGTH");
-	if (cl != NULL && cl[0] != '\0' && parse_length(cl, &r->content_length) == -1) {
+	if (cl != NULL && cl[0] != '\0' &&
+	    parse_length(cl, strlen(cl), &r->content_length) == -1) {
 		*why = "invalid Content-Length";
 		return 400;
 	}

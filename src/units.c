@@ -120,6 +120,26 @@ parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+int
+parse_length(const char *s, size_t len, int64_t *out)
+{
+	uint64_t n = 0, d;
+	size_t i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = (uint64_t)(s[i] - '0');
+		if (n > ((uint64_t)INT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	*out = (int64_t)n;
+	return 0;
+}
+
 static int
 is_sep(char c)
 {

@@ -43,8 +43,9 @@ enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
 /* Why extproxy ended a transfer itself. */
 enum fail {
 	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TIMEOUT_BODY, F_TOO_BIG,
-	F_TOO_BIG_STREAM, F_BAD_HEADERS, F_REDIRECT_BLOCKED, F_TIMEOUT_HEADER,
-	F_TIMEOUT_IDLE, F_TIMEOUT_TOTAL, F_NO_REPLAY, F_ADDRESS
+	F_TOO_BIG_STREAM, F_BAD_HEADERS, F_BAD_LENGTH, F_REDIRECT_BLOCKED,
+	F_TIMEOUT_HEADER, F_TIMEOUT_IDLE, F_TIMEOUT_TOTAL, F_NO_REPLAY,
+	F_ADDRESS
 };
 
 struct upstream {
@@ -403,13 +404,16 @@ append(struct upstream *u, size_t *len, const char *name, const char *value)
 	return 0;
 }
 
-/* Send the status line and the filtered headers to the client. */
+/*
+ * Send the status line, the filtered headers and extproxy's own
+ * Content-Length (clen, none if -1) to the client.
+ */
 static int
-send_head(struct upstream *u, long code, size_t n)
+send_head(struct upstream *u, long code, size_t n, int64_t clen)
 {
 	const struct config *cfg = u->cfg;
 	const char *const *nc;
-	char locbuf[TARGET_MAX + 1];
+	char locbuf[TARGET_MAX + 1], num[24];
 	const char *value;
 	size_t i, len;
 
@@ -427,6 +431,11 @@ send_head(struct upstream *u, long code, size_t n)
 			continue;
 		}
 		if (append(u, &len, u->hdrs[i].name, value) == -1)
+			return -1;
+	}
+	if (clen >= 0) {
+		snprintf(num, sizeof(num), "%" PRId64, clen);
+		if (append(u, &len, "Content-Length", num) == -1)
 			return -1;
 	}
 	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++)
@@ -448,7 +457,7 @@ static bool
 end_of_headers(struct upstream *u, long code)
 {
 	const struct hdr *loc;
-	curl_off_t clen = -1;
+	int64_t clen;
 	size_t i, n = 0;
 	char *p = u->hbuf;
 
@@ -465,6 +474,10 @@ end_of_headers(struct upstream *u, long code)
 		u->fail = F_BAD_HEADERS;
 		return false;
 	}
+	if (response_length(u->hdrs, n, (int)code, &clen) == -1) {
+		u->fail = F_BAD_LENGTH;
+		return false;
+	}
 	loc = find_header(u, n, "Location");
 	if (is_redirect(code) && loc != NULL) {
 		if (u->cfg->redirect_mode == REDIRECT_BLOCK) {
@@ -477,12 +490,12 @@ end_of_headers(struct upstream *u, long code)
 			return true;
 		}
 	}
-	curl_easy_getinfo(u->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
-	if (u->method != METHOD_HEAD && clen > u->cfg->max_response_body) {
+	if (response_has_body((int)code, u->method == METHOD_HEAD) &&
+	    clen > u->cfg->max_response_body) {
 		u->fail = F_TOO_BIG;
 		return false;
 	}
-	if (send_head(u, code, n) == -1) {
+	if (send_head(u, code, n, clen) == -1) {
 		if (u->fail == F_NONE)
 			u->fail = F_BAD_HEADERS;
 		return false;
@@ -958,6 +971,9 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 		return 502;
 	case F_BAD_HEADERS:
 		*why = "upstream sent a malformed response";
+		return 502;
+	case F_BAD_LENGTH:
+		*why = "upstream sent an ambiguous Content-Length";
 		return 502;
 	case F_REDIRECT_BLOCKED:
 		f->deny = DENY_REDIRECT;

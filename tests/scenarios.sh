@@ -313,11 +313,129 @@ scenario_stream() {
 	check "RSS stays flat (< 4 MiB growth)" test $((after - before)) -lt 4096
 }
 
+# pipelined M1 T1 M2 T2: two requests through extproxy on one client
+# connection, sent at once (M1 to T1, then M2 to T2, which closes it),
+# read until the web server closes.  Prints each response as read by its
+# own framing (Content-Length, chunked, or the close): its status, with
+# " cut" if its body ends before its framing does, " bad" if it holds
+# the start of the next response; "bad" where a response should start
+# and does not; "closed" if nothing came.  A response that says
+# "Connection: close" is the last.  The first one's head is left in
+# $T/head, its body in $T/body.
+pipelined() {
+	local path=/${PROXY_URL#http://*/} out= m line st len te close body n
+	local i=0 LC_ALL=C
+	: >"$T/head"
+	: >"$T/body"
+	exec 7<>"/dev/tcp/127.0.0.1/$WEB_PORT" || { echo noconnect; return; }
+	printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-To: %s\r\n\r\n' \
+	    "$1" "$path" "$2" >&7
+	printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-To: %s\r\nConnection: close\r\n\r\n' \
+	    "$3" "$path" "$4" >&7
+	timeout 10 cat <&7 >"$T/pipe.out" 2>/dev/null
+	exec 7<&-
+	[ -s "$T/pipe.out" ] || { echo closed; return; }
+	exec 8<"$T/pipe.out"
+	for m in "$1" "$3"; do
+		IFS= read -r line <&8 || break	# closed after a response
+		line=${line%$'\r'}
+		if [[ ! $line =~ ^HTTP/1\.[01]\ ([0-9]{3}) ]]; then
+			out+=" bad"
+			break
+		fi
+		st=${BASH_REMATCH[1]}
+		len=
+		te=
+		close=
+		[ $i = 0 ] && printf '%s\n' "$line" >>"$T/head"
+		while IFS= read -r line <&8; do
+			line=${line%$'\r'}
+			[ -z "$line" ] && break
+			[ $i = 0 ] && printf '%s\n' "$line" >>"$T/head"
+			case ${line,,} in
+			content-length:*) len=${line#*:}; len=${len// /} ;;
+			transfer-encoding:*chunked*) te=chunked ;;
+			connection:*close*) close=1 ;;
+			esac
+		done
+		body=
+		if [ "$m" = HEAD ] || [ "$st" = 204 ] || [ "$st" = 304 ]; then
+			:
+		elif [ -n "$te" ]; then
+			st="$st cut"
+			while IFS= read -r line <&8; do
+				line=${line%$'\r'}
+				[[ $line =~ ^[0-9a-fA-F]+$ ]] || break
+				n=$((16#$line))
+				if [ "$n" = 0 ]; then
+					while IFS= read -r line <&8 &&
+					    [ -n "${line%$'\r'}" ]; do :; done
+					st=${st% cut}
+					break
+				fi
+				IFS= read -r -N "$n" line <&8
+				body+=$line
+				IFS= read -r line <&8
+			done
+		elif [ -n "$len" ]; then
+			IFS= read -r -N "$len" body <&8
+			[ "${#body}" = "$len" ] || st="$st cut"
+		else
+			IFS= read -r -d '' body <&8
+			close=1
+		fi
+		[ $i = 0 ] && printf '%s' "$body" >"$T/body"
+		[[ $body == *HTTP/1.[01]\ [0-9][0-9][0-9]* ]] && st="$st bad"
+		out+=" $st"
+		i=$((i + 1))
+		[[ -n $close || $st == *\ * ]] && break
+	done
+	exec 8<&-
+	echo "${out# }"
+}
+
+# count_hdr NAME: how many response headers in $T/head are named NAME.
+count_hdr() { tr -d '\r' <"$T/head" | grep -ci "^$1:"; }
+
+# scenario_framing: an upstream's message framing reaches the client
+# one way only, through whatever web server is in front.  Each case is
+# two pipelined requests on one client connection: the second response
+# must be read where the first one's framing says it starts.
+#   CL_DROPPED=yes   the server drops extproxy's Content-Length and
+#                    sends the body chunked (Apache mod_proxy_fcgi)
+scenario_framing() {
+	local r raw="$UP/raw?nolen=1&h=" second="$UP/echo?second"
+	r=$(pipelined GET "${raw}Content-Length:%20278%0d%0aContent-Length:%205%0d%0a&b=hello" \
+	    GET "$second")
+	check "two differing Content-Lengths: 502, the next response in step" \
+	    is "$r" "502 200"
+	r=$(pipelined GET "${raw}Content-Length:%205%0d%0aContent-Length:%205%0d%0a&b=hello" \
+	    GET "$second")
+	check "two equal Content-Lengths: relayed, the next response in step" \
+	    is "$r" "200 200"
+	check "... with the body" is "$(cat "$T/body")" hello
+	if [ "${CL_DROPPED:-no}" = yes ]; then
+		check "... the server drops the length and sends it chunked" \
+		    is "$(count_hdr Content-Length)" 0
+	else
+		check "... with one Content-Length" is "$(count_hdr Content-Length)" 1
+	fi
+	r=$(pipelined GET "${raw}Content-Length:%20278%0d%0aTransfer-Encoding:%20chunked%0d%0a&b=5%0d%0ahello%0d%0a0%0d%0a%0d%0a" \
+	    GET "$second")
+	check "Content-Length beside chunked: relayed, the next response in step" \
+	    is "$r" "200 200"
+	check "... without that Content-Length" not grep -qi '^Content-Length: *278' "$T/head"
+	check "... de-chunked" is "$(cat "$T/body")" hello
+	r=$(pipelined HEAD "${raw}Content-Length:%20278%0d%0a&b=hello" GET "$second")
+	check "HEAD with a Content-Length: the next response in step" is "$r" "200 200"
+}
+
 run_scenarios() {
 	scenario_methods
 	scenario_refusals
 	scenario_headers
 	scenario_redirect_passthrough
+	scenario_framing
 	scenario_timeouts
 	scenario_reuse
 	scenario_stream $(ep_pids)

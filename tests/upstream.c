@@ -817,13 +817,16 @@ static int route_truncated(struct conn *c)
 	return -1;
 }
 
-/* /raw?h=HEAD[&s=LINE]: a response whose header block is HEAD, and
- * status line LINE (default "HTTP/1.1 200 OK"), both percent-decoded and
- * sent as is (bare CR, LF, NUL, obs-fold, anything), then a short body. */
+/* /raw?h=HEAD[&s=LINE][&b=BODY][&nolen=1]: a response whose header block
+ * is HEAD, and status line LINE (default "HTTP/1.1 200 OK"), both
+ * percent-decoded and sent as is (bare CR, LF, NUL, obs-fold, anything),
+ * then a short body: BODY percent-decoded, or "raw\n".  The origin adds
+ * "Content-Length: 4" before HEAD unless nolen=1, and closes the
+ * connection after the body, whatever HEAD says its length is. */
 static int route_raw(struct conn *c)
 {
-	const char *h, *st;
-	size_t n, stn;
+	const char *h, *st, *body;
+	size_t n, stn, bodyn;
 	if (!query_get(&c->rq, "h", &h, &n))
 		return send_text(c, 400, "missing h\n");
 	struct sbuf b = { 0 };
@@ -831,9 +834,15 @@ static int route_raw(struct conn *c)
 		percent_decode(&b, st, stn);
 	else
 		sb_str(&b, "HTTP/1.1 200 OK");
-	sb_str(&b, "\r\nContent-Length: 4\r\n");
+	sb_str(&b, "\r\n");
+	if (!query_flag(&c->rq, "nolen"))
+		sb_str(&b, "Content-Length: 4\r\n");
 	percent_decode(&b, h, n);
-	sb_str(&b, "\r\nraw\n");
+	sb_str(&b, "\r\n");
+	if (query_get(&c->rq, "b", &body, &bodyn))
+		percent_decode(&b, body, bodyn);
+	else
+		sb_str(&b, "raw\n");
 	c->rq.close = true;
 	int r = b.oom ? -1 : write_all(c->fd, b.p, b.len);
 	free(b.p);

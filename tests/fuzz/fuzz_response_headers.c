@@ -1,22 +1,29 @@
 /*
  * fuzz_response_headers: upstream response header lines through
- * hdr_split and response_header_passes, and the CGI response head that
- * upstream.c builds from what passes ("Status: N reason", then the
- * relayed headers).  Input: a flag byte (bit 0: [headers] no_cache),
- * then header lines as curl delivers them, each ending in "\n" (a "\r"
- * before it is the line's).  Invariants:
+ * hdr_split, response_header_passes and response_length, and the CGI
+ * response head that upstream.c builds from them ("Status: N reason",
+ * the relayed headers, extproxy's own Content-Length).  Input: a flag
+ * byte (bit 0: [headers] no_cache; bits 2-3: status 200, 204, 304 or
+ * 302), then header lines as curl delivers them, each ending in "\n" (a
+ * "\r" before it is the line's).  Invariants:
  *  - a header that passes has a token name and a value without CR, LF,
  *    NUL or other control bytes but tab, and without surrounding blanks;
  *  - nothing that passes is named Status, X-Sendfile*, X-Accel-*,
- *    X-Lighttpd-*, Proxy-Authenticate, hop-by-hop, in the strip list,
- *    named by a Connection header, a cache header under no_cache, or a
- *    Content-Length beside a Transfer-Encoding;
+ *    X-Lighttpd-*, Proxy-Authenticate, Content-Length, hop-by-hop, in
+ *    the strip list, named by a Connection header, or a cache header
+ *    under no_cache;
+ *  - the response is refused (502) exactly when a reference reading of
+ *    RFC 9112 6.3 finds its Content-Length ambiguous; otherwise the head
+ *    has at most one Content-Length, all digits, equal to the value
+ *    every upstream Content-Length declares, and none beside a
+ *    Transfer-Encoding or in a 204;
  *  - the head has exactly one Status, ours, first: so a relayed Location
  *    can never be a CGI local redirect (Location without Status).
  */
 #include <config.h>
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <strings.h>
 
@@ -29,7 +36,7 @@ static const struct strlist strip = { strip_words, 2 };
 
 /* Names a web server in front would obey, or that are not end-to-end. */
 static const char *const ref_never[] = {
-	"Status", "Proxy-Authenticate", "Connection", "Keep-Alive",
+	"Status", "Proxy-Authenticate", "Content-Length", "Connection", "Keep-Alive",
 	"Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
 	"Set-Cookie", NULL
 };
@@ -102,32 +109,104 @@ check_passing(const struct hdr *h, const struct hdr *all, size_t n,
 	    "no instruction to the web server, hop-by-hop or stripped header");
 	FUZZ_CHECK(!no_cache || !in_list(h->name, ref_cache, false),
 	    "no upstream cache header under no_cache");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (strcasecmp(all[i].name, "Connection") == 0)
 			FUZZ_CHECK(!ref_connection_names(all[i].value, h->name),
 			    "no header named by Connection");
-		if (strcasecmp(all[i].name, "Transfer-Encoding") == 0)
-			FUZZ_CHECK(strcasecmp(h->name, "Content-Length") != 0,
-			    "no Content-Length beside Transfer-Encoding");
-	}
 }
 
-/* The head as upstream.c's send_head builds it, read back line by line. */
-static void
-check_head(const struct hdr *all, size_t n, bool no_cache)
+/*
+ * RFC 9112 6.3 read as strings: every comma-separated element of every
+ * Content-Length, OWS trimmed, is 1*DIGIT naming the same number of at
+ * most INT64_MAX.  Returns false if ambiguous; else *want is that
+ * number in plain decimal ("" if there is no Content-Length).
+ */
+static bool
+ref_length(const struct hdr *all, size_t n, char *want, size_t size)
 {
-	size_t i, len, cap = 64, statuses = 0;
-	char *head, *line, *crlf;
+	const char *p, *e;
+	size_t i, k;
+	char el[20];
 
+	want[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(all[i].name, "Content-Length") != 0)
+			continue;
+		p = all[i].value;
+		do {
+			e = strchr(p, ',');
+			k = e != NULL ? (size_t)(e - p) : strlen(p);
+			while (k > 0 && (*p == ' ' || *p == '\t')) {
+				p++;
+				k--;
+			}
+			while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+				k--;
+			if (k == 0 || strspn(p, "0123456789") < k)
+				return false;
+			while (k > 1 && *p == '0') {
+				p++;
+				k--;
+			}
+			if (k > 19)
+				return false;
+			memcpy(el, p, k);
+			el[k] = '\0';
+			if (k == 19 && strcmp(el, "9223372036854775807") > 0)
+				return false;
+			if (want[0] != '\0' && strcmp(want, el) != 0)
+				return false;
+			FUZZ_CHECK(k < size, "reference fits");
+			strcpy(want, el);
+			p = e != NULL ? e + 1 : NULL;
+		} while (p != NULL);
+	}
+	return true;
+}
+
+static bool
+has_header(const struct hdr *all, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(all[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The head as upstream.c's send_head builds it for status code, read
+ * back line by line; or the refusal of an ambiguous framing.
+ */
+static void
+check_head(const struct hdr *all, size_t n, bool no_cache, int code)
+{
+	size_t i, len, cap = 96, statuses = 0, lengths = 0;
+	char *head, *line, *crlf, want[32];
+	int64_t clen;
+	bool ok;
+
+	ok = ref_length(all, n, want, sizeof(want));
+	if (response_length(all, n, code, &clen) == -1) {
+		FUZZ_CHECK(!ok, "refused only when ambiguous");
+		return;		/* a 502: no head relayed */
+	}
+	FUZZ_CHECK(ok, "ambiguous framing refused");
+	if (code == 204 || has_header(all, n, "Transfer-Encoding"))
+		want[0] = '\0';
 	for (i = 0; i < n; i++)
 		cap += strlen(all[i].name) + strlen(all[i].value) + 4;
 	if ((head = malloc(cap)) == NULL)
 		abort();
-	len = (size_t)snprintf(head, cap, "Status: 302 Found\r\n");
+	len = (size_t)snprintf(head, cap, "Status: %d Whatever\r\n", code);
 	for (i = 0; i < n; i++)
 		if (response_header_passes(&all[i], all, n, &strip, no_cache))
 			len += (size_t)snprintf(head + len, cap - len, "%s: %s\r\n",
 			    all[i].name, all[i].value);
+	if (clen >= 0)
+		len += (size_t)snprintf(head + len, cap - len,
+		    "Content-Length: %" PRId64 "\r\n", clen);
 	FUZZ_CHECK(strlen(head) == len, "no NUL in the head");
 	for (line = head; *line != '\0'; line = crlf + 2) {
 		crlf = strstr(line, "\r\n");
@@ -138,23 +217,38 @@ check_head(const struct hdr *all, size_t n, bool no_cache)
 			FUZZ_CHECK(line == head, "our Status is the first line");
 			statuses++;
 		}
+		if (strncasecmp(line, "Content-Length:", 15) == 0) {
+			lengths++;
+			FUZZ_CHECK(line[15] == ' ' && line[16] != '\0' &&
+			    strspn(line + 16, "0123456789") == strlen(line + 16),
+			    "Content-Length is all digits");
+			FUZZ_CHECK(strcmp(line + 16, want) == 0,
+			    "Content-Length is the one the upstream declared");
+		}
 	}
 	FUZZ_CHECK(statuses == 1, "exactly one Status");
+	FUZZ_CHECK(lengths <= 1, "at most one Content-Length");
+	FUZZ_CHECK((lengths == 1) == (want[0] != '\0'),
+	    "a Content-Length exactly when one is declared and no "
+	    "Transfer-Encoding or 204 overrides it");
 	free(head);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const int codes[] = { 200, 204, 304, 302 };
 	struct hdr all[HDR_MAX_COUNT];
 	char *lines[HDR_MAX_COUNT], *copy, *p, *nl;
 	size_t n = 0, nlines = 0, i, len;
 	bool no_cache;
+	int code;
 
 	if (size < 1 || size > HDR_MAX_BYTES ||
 	    memchr(data + 1, '\0', size - 1) != NULL)
 		return 0;	/* upstream.c refuses the whole response */
 	no_cache = data[0] & 1;
+	code = codes[(data[0] >> 2) & 3];
 	copy = fuzz_strndup(data + 1, size - 1);
 	for (p = copy; *p != '\0' && nlines < HDR_MAX_COUNT; p = nl) {
 		/* one line as curl hands it over, "\n" included */
@@ -174,7 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < n; i++)
 		if (response_header_passes(&all[i], all, n, &strip, no_cache))
 			check_passing(&all[i], all, n, no_cache);
-	check_head(all, n, no_cache);
+	check_head(all, n, no_cache, code);
 	for (i = 0; i < nlines; i++)
 		free(lines[i]);
 	free(copy);

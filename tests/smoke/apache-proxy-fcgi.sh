@@ -20,6 +20,7 @@ start_apache "$T/apache.conf"
 
 WORKERS_TOTAL=2
 CUT_DELAY=$APACHE_KEEPALIVE
+CL_DROPPED=yes
 run_scenarios
 deploy_smoke
 

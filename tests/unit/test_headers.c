@@ -548,9 +548,10 @@ test_resp_filter(void **state)
 		"X-Lighttpd-Foo", "x-lighttpd-send-tempfile",
 		"Transfer-Encoding", "Connection", "Keep-Alive", "TE",
 		"Trailer", "Upgrade", "Proxy-Connection", "Proxy-Authenticate",
+		"Content-Length", "content-length",
 	};
 	static const char *const pass[] = {
-		"Content-Type", "Content-Length", "Content-Encoding",
+		"Content-Type", "Content-Encoding",
 		"Location", "ETag", "Last-Modified", "Vary", "X-Request-Id",
 		"Content-Disposition", "X-Accel", "X-Statuses",
 	};
@@ -579,22 +580,127 @@ test_resp_filter(void **state)
 	assert_true(passes("Set-Cookie2", "a=b", NULL, 0, &strip, false));
 	strlist_free(&strip);
 
-	/* with Transfer-Encoding, the body is de-chunked: no Content-Length */
-	{
-		struct hdr te[2] = {
-			{ (char *)"Transfer-Encoding", (char *)"chunked" },
-			{ (char *)"Content-Length", (char *)"5" },
-		};
-
-		assert_false(passes("Content-Length", "5", te, 2, NULL, false));
-		assert_true(passes("Content-Length", "5", &te[1], 1, NULL,
-		    false));
-	}
-
 	split("X-Debug-*", &strip);
 	assert_false(passes("X-Debug-Trace", "1", NULL, 0, &strip, false));
 	assert_true(passes("X-Debugger", "1", NULL, 0, &strip, false));
 	strlist_free(&strip);
+}
+
+/* ---- response_length ---- */
+
+/*
+ * response_length() over header lines as curl hands them over (split
+ * with hdr_split), for status code; the length, -1 for none, or -2 for
+ * an ambiguous framing.
+ */
+static int64_t
+length_of(int code, const char *l1, const char *l2, const char *l3)
+{
+	const char *lines[] = { l1, l2, l3 };
+	char buf[3][256];
+	struct hdr all[3];
+	size_t i, n = 0;
+	int64_t len = -3;
+
+	for (i = 0; i < NELEM(lines); i++) {
+		if (lines[i] == NULL)
+			continue;
+		snprintf(buf[i], sizeof(buf[i]), "%s\r\n", lines[i]);
+		assert_int_equal(hdr_split(buf[i], &all[n]), 0);
+		n++;
+	}
+	if (response_length(all, n, code, &len) == -1)
+		return -2;
+	return len;
+}
+
+static void
+test_resp_length(void **state)
+{
+	static const char *const bad[] = {
+		"", "5abc", "+5", "-1", "-0", "5, 30", "30, 5", "5,", ",5",
+		"5,,5", "5, ,5", "0x5", "5 5", "5.0", "1e3", "five",
+		"5;q=1", "\"5\"", "99999999999999999999",
+		"9223372036854775808", "18446744073709551621", "\t",
+		"5\t,6",
+	};
+	char line[64];
+	size_t i;
+
+	(void)state;
+	/* none: the web server frames the body (chunked or close) */
+	assert_int_equal(length_of(200, "Content-Type: text/plain", NULL,
+	    NULL), -1);
+	assert_int_equal(length_of(200, "Content-Length: 5", NULL, NULL), 5);
+	assert_int_equal(length_of(200, "content-LENGTH: 0", NULL, NULL), 0);
+	assert_true(length_of(200, "Content-Length: 9223372036854775807",
+	    NULL, NULL) == INT64_MAX);
+	assert_int_equal(length_of(200, "Content-Length: 0005", NULL, NULL),
+	    5);
+	/* OWS around a field value is not part of it (RFC 9110 5.5) */
+	assert_int_equal(length_of(200, "Content-Length:   5 \t", NULL, NULL),
+	    5);
+	assert_int_equal(length_of(200, "Content-Length:\t5", NULL, NULL), 5);
+
+	/* identical values collapse to one (RFC 9112 6.3, RFC 9110 8.6) */
+	assert_int_equal(length_of(200, "Content-Length: 5",
+	    "Content-Length: 5", NULL), 5);
+	assert_int_equal(length_of(200, "Content-Length: 5, 5", NULL, NULL),
+	    5);
+	assert_int_equal(length_of(200, "Content-Length: 5 ,5,\t5", NULL,
+	    NULL), 5);
+	assert_int_equal(length_of(200, "Content-Length: 5",
+	    "X-Other: 1", "Content-Length: 05"), 5);
+
+	/* differing values, in two fields or one list: ambiguous */
+	assert_int_equal(length_of(200, "Content-Length: 278",
+	    "Content-Length: 5", NULL), -2);
+	assert_int_equal(length_of(200, "Content-Length: 5",
+	    "Content-Length: 278", NULL), -2);
+	assert_int_equal(length_of(200, "Content-Length: 5",
+	    "Content-Length: 5", "Content-Length: 6"), -2);
+	for (i = 0; i < NELEM(bad); i++) {
+		snprintf(line, sizeof(line), "Content-Length: %s", bad[i]);
+		if (length_of(200, line, NULL, NULL) != -2)
+			fail_msg("\"%s\" not refused", line);
+		/* also beside a valid one, and beside Transfer-Encoding */
+		if (length_of(200, "Content-Length: 5", line, NULL) != -2)
+			fail_msg("\"%s\" after a valid one not refused", line);
+		if (length_of(200, "Transfer-Encoding: chunked", line,
+		    NULL) != -2)
+			fail_msg("\"%s\" with chunked not refused", line);
+	}
+
+	/* Transfer-Encoding overrides: libcurl de-chunks, no length */
+	assert_int_equal(length_of(200, "Content-Length: 278",
+	    "Transfer-Encoding: chunked", NULL), -1);
+	assert_int_equal(length_of(200, "transfer-encoding: gzip, chunked",
+	    "Content-Length: 5", NULL), -1);
+	assert_int_equal(length_of(200, "Transfer-Encoding: chunked", NULL,
+	    NULL), -1);
+
+	/* never in a 204; a 304 and any HEAD response keep the GET's */
+	assert_int_equal(length_of(204, "Content-Length: 5", NULL, NULL), -1);
+	assert_int_equal(length_of(204, "Content-Length: 5",
+	    "Content-Length: 6", NULL), -2);
+	assert_int_equal(length_of(304, "Content-Length: 278", NULL, NULL),
+	    278);
+	assert_int_equal(length_of(302, "Content-Length: 9", NULL, NULL), 9);
+}
+
+static void
+test_resp_has_body(void **state)
+{
+	(void)state;
+	assert_true(response_has_body(200, false));
+	assert_true(response_has_body(302, false));
+	assert_true(response_has_body(404, false));
+	assert_true(response_has_body(205, false));
+	assert_false(response_has_body(200, true));
+	assert_false(response_has_body(404, true));
+	assert_false(response_has_body(204, false));
+	assert_false(response_has_body(304, false));
+	assert_false(response_has_body(101, false));
 }
 
 static void
@@ -904,6 +1010,8 @@ main(void)
 		cmocka_unit_test(test_req_long_and_emit_failure),
 		cmocka_unit_test(test_hdr_split),
 		cmocka_unit_test(test_resp_filter),
+		cmocka_unit_test(test_resp_length),
+		cmocka_unit_test(test_resp_has_body),
 		cmocka_unit_test(test_resp_no_cache),
 		cmocka_unit_test(test_resp_connection_tokens),
 		cmocka_unit_test(test_request_methods),

@@ -258,6 +258,39 @@ split_is(const char *s, const char *const *want)
 }
 
 static void
+test_length(void **state)
+{
+	static const char *const bad[] = {
+		"", "+5", "-1", "-0", " 5", "5 ", "5abc", "0x10", "1e3", "5.0",
+		"9223372036854775808", "18446744073709551616",
+		"99999999999999999999", "\t", ",",
+	};
+	int64_t v;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_length("0", 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_length("278", 3, &v), 0);
+	assert_int_equal(v, 278);
+	assert_int_equal(parse_length("0005", 4, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(parse_length("9223372036854775807", 19, &v), 0);
+	assert_true(v == INT64_MAX);
+	/* exactly len bytes: the rest is not looked at */
+	assert_int_equal(parse_length("51, 30", 2, &v), 0);
+	assert_int_equal(v, 51);
+	assert_int_equal(parse_length("5x", 1, &v), 0);
+	assert_int_equal(v, 5);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		if (parse_length(bad[i], strlen(bad[i]), &v) != -1)
+			fail_msg("parse_length(\"%s\") accepted", bad[i]);
+		assert_int_equal(v, 42);
+	}
+}
+
+static void
 test_strlist(void **state)
 {
 	static const char *const none[] = { NULL };
@@ -302,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_size_bad),
 		cmocka_unit_test(test_bool),
 		cmocka_unit_test(test_int),
+		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_strlist),
 	};
 
