@@ -6,6 +6,7 @@
 #ifndef EXTPROXY_CLIENT_H
 #define EXTPROXY_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,6 +32,13 @@ struct client {
 	 * client goes away (see client_gone()).
 	 */
 	int	(*watch_fd)(struct client *);
+	/*
+	 * abort() cannot tell the web server that the response broke off
+	 * (plain CGI): a response with a body asks it to close the client's
+	 * connection after it, so that a cut-short body is never followed
+	 * by the next response on that connection.
+	 */
+	bool	abort_unseen;
 	void	*ctx;
 };
 

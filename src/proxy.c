@@ -208,7 +208,7 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 	f.target = &t;
 	if (status != 0) {
 		refuse(c, &f, status, status == 405 ? DENY_METHOD :
-		    DENY_REQUEST, why);
+		    status == 500 ? DENY_NONE : DENY_REQUEST, why);
 		goto done;
 	}
 	if (target_parse(r.target, &t, &why) == -1) {

@@ -61,7 +61,7 @@ param_count(char *const *envp, const char *name)
 int
 request_parse(char *const *envp, struct request *r, const char **why)
 {
-	const char *m, *cl, *ct;
+	const char *m, *cl, *ct, *closing;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -96,6 +96,11 @@ request_parse(char *const *envp, struct request *r, const char **why)
 	    parse_length(cl, strlen(cl), &r->content_length) == -1) {
 		*why = "invalid Content-Length";
 		return 400;
+	}
+	closing = param_get(envp, "EXTPROXY_CLOSE_CLIENT");
+	if (closing != NULL && parse_bool(closing, &r->close_client) == -1) {
+		*why = "EXTPROXY_CLOSE_CLIENT is not a boolean";
+		return 500;
 	}
 	ct = param_get(envp, "CONTENT_TYPE");
 	r->has_content_type = ct != NULL && ct[0] != '\0';

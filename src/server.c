@@ -717,7 +717,7 @@ server_run_cgi(const struct config *cfg, CURLSH *share)
 	struct upstream *up;
 	struct client c = {
 		.read = cgi_read, .write = cgi_write, .flush = cgi_flush,
-		.abort = cgi_abort,
+		.abort = cgi_abort, .abort_unseen = true,
 	};
 
 	if ((up = upstream_new(cfg, share)) == NULL) {

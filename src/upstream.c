@@ -406,7 +406,11 @@ append(struct upstream *u, size_t *len, const char *name, const char *value)
 
 /*
  * Send the status line, the filtered headers and extproxy's own
- * Content-Length (clen, none if -1) to the client.
+ * Content-Length (clen, none if -1) to the client.  A body cut short
+ * after this head must never be taken for a complete one followed by
+ * the next response: when abort() cannot say so to the web server,
+ * "Connection: close" has it end the client's connection after the
+ * body instead.
  */
 static int
 send_head(struct upstream *u, long code, size_t n, int64_t clen)
@@ -438,6 +442,10 @@ send_head(struct upstream *u, long code, size_t n, int64_t clen)
 		if (append(u, &len, "Content-Length", num) == -1)
 			return -1;
 	}
+	if ((u->f->client->abort_unseen || u->f->req->close_client) &&
+	    response_has_body((int)code, u->method == METHOD_HEAD) &&
+	    clen != 0 && append(u, &len, "Connection", "close") == -1)
+		return -1;
 	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++)
 		if (put(u, &len, *nc, strlen(*nc)) == -1 ||
 		    put(u, &len, "\r\n", 2) == -1)

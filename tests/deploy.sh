@@ -100,8 +100,9 @@ ServerLimit 2
 ThreadsPerChild 16
 MaxRequestWorkers 32
 KeepAlive On
-# Apache holds a client whose response broke until this runs out (see
-# CUT_DELAY in scenario_cut); the default of 5 would only slow the tests
+# Without EXTPROXY_CLOSE_CLIENT, Apache would hold a client whose
+# response broke until this runs out; the default of 5 would only slow
+# the tests
 KeepAliveTimeout $APACHE_KEEPALIVE
 DocumentRoot "$T/www"
 <Directory />

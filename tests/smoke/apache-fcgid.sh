@@ -18,7 +18,7 @@ start_origins
 SERVER_USER=${WEB_USER:+"user = $WEB_USER"}
 WORKERS=1 write_config "$INI"
 etc_conf apache2-extproxy-fcgid.conf "$T/extproxy-apache.conf"
-apache_conf "$T/apache.conf" fcgid "$T/extproxy-apache.conf"
+apache_conf "$T/apache.conf" "fcgid env" "$T/extproxy-apache.conf"
 start_apache "$T/apache.conf"
 
 # requests at once make mod_fcgid start more processes (a request that
@@ -38,6 +38,7 @@ check "mod_fcgid started two extproxy processes" is "$nprocs" 2
 
 WORKERS_TOTAL=$(pgrep -c -f "^$EXTPROXY -c $INI")
 CUT=error-page
+CLOSE_AFTER_BODY=yes
 CONNECTION_PARAM=no
 LOCATION_200=302
 run_scenarios

@@ -15,12 +15,12 @@ start_origins
 WORKERS=2 write_config "$INI"
 start_spawn_fcgi 1
 etc_conf apache2-extproxy-proxy-fcgi.conf "$T/extproxy-apache.conf"
-apache_conf "$T/apache.conf" "proxy proxy_fcgi" "$T/extproxy-apache.conf"
+apache_conf "$T/apache.conf" "proxy proxy_fcgi env" "$T/extproxy-apache.conf"
 start_apache "$T/apache.conf"
 
 WORKERS_TOTAL=2
-CUT_DELAY=$APACHE_KEEPALIVE
 CL_DROPPED=yes
+CLOSE_AFTER_BODY=yes
 run_scenarios
 deploy_smoke
 
@@ -39,7 +39,7 @@ PIDS="$PIDS $!"
 sed -n 's/^#   *//p' "$T/extproxy-apache.conf" | sed -n '/^ProxyPass/,$p' |
     sed "s|fcgi://127.0.0.1:9000/|fcgi://127.0.0.1:$EP_PORT/|" >"$T/extproxy-apache-tcp.conf"
 check "the file shows the TCP variant" grep -q "^ProxyPass.*fcgi://127.0.0.1:$EP_PORT/" "$T/extproxy-apache-tcp.conf"
-apache_conf "$T/apache-tcp.conf" "proxy proxy_fcgi" "$T/extproxy-apache-tcp.conf"
+apache_conf "$T/apache-tcp.conf" "proxy proxy_fcgi env" "$T/extproxy-apache-tcp.conf"
 start_apache "$T/apache-tcp.conf"
 deploy_smoke
 

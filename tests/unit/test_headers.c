@@ -930,6 +930,39 @@ test_request_length(void **state)
 }
 
 static void
+test_request_close_client(void **state)
+{
+	static const struct {
+		const char	*param;
+		int		 status;
+		bool		 close;
+	} cases[] = {
+		{ "SERVER_PROTOCOL=HTTP/1.1", 0, false },	/* absent */
+		/* a client's header is not the web server's setting */
+		{ "HTTP_EXTPROXY_CLOSE_CLIENT=1", 0, false },
+		{ "EXTPROXY_CLOSE_CLIENT=1", 0, true },
+		{ "EXTPROXY_CLOSE_CLIENT=on", 0, true },
+		{ "EXTPROXY_CLOSE_CLIENT=0", 0, false },
+		/* a web server configured wrong: an error of the server's */
+		{ "EXTPROXY_CLOSE_CLIENT=maybe", 500, false },
+		{ "EXTPROXY_CLOSE_CLIENT=", 500, false },
+	};
+	char *envp[] = { "REQUEST_METHOD=GET", NULL, NULL };
+	struct request r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		envp[1] = (char *)cases[i].param;
+		if (parse(envp, &r) != cases[i].status)
+			fail_msg("%s: not %d", cases[i].param, cases[i].status);
+		if (cases[i].status == 0 && r.close_client != cases[i].close)
+			fail_msg("%s: close_client is %d", cases[i].param,
+			    r.close_client);
+	}
+}
+
+static void
 test_request_body(void **state)
 {
 	char method[64], cl[64];
@@ -1018,6 +1051,7 @@ main(void)
 		cmocka_unit_test(test_request_target),
 		cmocka_unit_test(test_request_repeated),
 		cmocka_unit_test(test_request_length),
+		cmocka_unit_test(test_request_close_client),
 		cmocka_unit_test(test_request_body),
 	};
 
