@@ -4,21 +4,13 @@
 #include <config.h>
 
 #include "access.h"
+#include "http.h"
 #include "outbuf.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define METHOD_MAX	32
-
-/* RFC 9110 tchar */
-static bool
-is_tchar(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~",
-	    c) != NULL);
-}
 
 /* A client's method, reduced to at most METHOD_MAX token characters. */
 static void
@@ -31,7 +23,7 @@ clean_method(char *out, const char *m)
 		return;
 	}
 	for (i = 0; m[i] != '\0' && i < METHOD_MAX; i++)
-		out[i] = is_tchar((unsigned char)m[i]) ? m[i] : '_';
+		out[i] = http_tchar((unsigned char)m[i]) ? m[i] : '_';
 	out[i] = '\0';
 }
 

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "headers.h"
+#include "http.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -203,12 +204,6 @@ request_headers(char *const *envp, const struct strlist *strip,
 	return 0;
 }
 
-static bool
-token_char(unsigned char c)
-{
-	return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 int
 hdr_split(char *line, struct hdr *h)
 {
@@ -222,7 +217,7 @@ hdr_split(char *line, struct hdr *h)
 	if ((colon = strchr(line, ':')) == NULL || colon == line)
 		return -1;
 	for (p = line; p < colon; p++)
-		if (!token_char((unsigned char)*p))
+		if (!http_tchar((unsigned char)*p))
 			return -1;
 	*colon = '\0';
 	p = colon + 1;
