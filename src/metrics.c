@@ -15,13 +15,15 @@ const double metrics_bucket_le[METRICS_BUCKETS] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
 };
 
-static const char *const method_label[METRICS_METHODS] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"
-};
-
 static const char *const class_label[METRICS_CLASSES] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx"
 };
+
+static const char *
+method_label(size_t i)
+{
+	return i == METRICS_METHOD_OTHER ? "other" : method_name((enum method)i);
+}
 
 size_t
 metrics_bucket(double seconds)
@@ -92,7 +94,7 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	for (i = 0; i < METRICS_METHODS; i++)
 		for (j = 0; j < METRICS_CLASSES; j++)
 			outbuf_put(&o, "extproxy_requests_total{method=\"%s\","
-			    "class=\"%s\"} %" PRIu64 "\n", method_label[i],
+			    "class=\"%s\"} %" PRIu64 "\n", method_label(i),
 			    class_label[j], m->requests[i][j]);
 
 	family(&o, "extproxy_denials_total", "counter",

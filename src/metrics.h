@@ -10,11 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "outcome.h"
 
-/* GET ... OPTIONS as in enum method, then every other method. */
-#define METRICS_METHODS		8
-#define METRICS_METHOD_OTHER	7
+/* Each enum method, then every other method. */
+#define METRICS_METHODS		(METHOD_COUNT + 1)
+#define METRICS_METHOD_OTHER	METHOD_COUNT
 #define METRICS_CLASSES		5	/* 1xx .. 5xx */
 /* upper bounds of the duration histogram, seconds; then +Inf */
 #define METRICS_BUCKETS		14

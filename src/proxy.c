@@ -15,6 +15,7 @@
 #include "access.h"
 #include "allow.h"
 #include "headers.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "reply.h"
@@ -179,11 +180,13 @@ static void
 refuse(struct client *c, struct fetch *f, int status, enum deny kind,
     const char *why)
 {
+	char allow[128];
+
 	f->status = status;
 	f->deny = kind;
 	f->reason = why;
 	reply_error(c, status, why, status == 405 ?
-	    "Allow: " ALLOWED_METHODS : NULL);
+	    method_allow(allow, sizeof(allow)) : NULL);
 }
 
 void

@@ -10,10 +10,6 @@
 
 #include <string.h>
 
-static const char *const method_names[] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
-};
-
 static bool
 param_is(const char *param, const char *name, size_t len)
 {
@@ -63,6 +59,7 @@ request_parse(char *const *envp, struct request *r, const char **why)
 {
 	const char *m, *cl, *ct, *closing;
 	size_t i;
+	int method;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < sizeof(single_params) / sizeof(single_params[0]); i++)
@@ -74,15 +71,12 @@ request_parse(char *const *envp, struct request *r, const char **why)
 		*why = "no request method";
 		return 400;
 	}
-	for (i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++)
-		if (strcmp(m, method_names[i]) == 0)
-			break;
-	if (i == sizeof(method_names) / sizeof(method_names[0])) {
+	if ((method = method_lookup(m)) == -1) {
 		*why = "method not allowed";
 		return 405;
 	}
-	r->method = (enum method)i;
-	r->method_name = method_names[i];
+	r->method = (enum method)method;
+	r->method_name = method_name(r->method);
 
 	/* Proxy-To, else the legacy Forward-To; an empty one is absent */
 	r->target = param_get(envp, "HTTP_PROXY_TO");

@@ -10,12 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum method {
-	METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_PATCH,
-	METHOD_DELETE, METHOD_OPTIONS
-};
-
-#define ALLOWED_METHODS	"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+#include "http.h"
 
 struct request {
 	enum method	 method;
