@@ -11,6 +11,7 @@
 
 #include "allow.h"
 #include "glob.h"
+#include "hostname.h"
 #include "target.h"
 
 #include <ctype.h>
@@ -38,14 +39,15 @@ allowlist_free(struct allowlist *l)
 	l->n = 0;
 }
 
+/* A byte of a host glob: '*', or one of a DNS name or a bracketed IPv6. */
 static bool
 host_glob_char(unsigned char c, bool bracketed)
 {
-	if (isalnum(c) || c == '*')
+	if (c == '*')
 		return true;
 	if (bracketed)
-		return c == ':' || c == '.';
-	return c == '-' || c == '.' || c == '_';
+		return isalnum(c) || c == ':' || c == '.';
+	return hostname_char(c);
 }
 
 /* Split "host[:port]" (host may be "[v6]") into p->host and p->port. */

@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "config.h"
+#include "hostname.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -184,7 +185,7 @@ static char *
 resolve_entry(const char *s, const char **why)
 {
 	const char *c1, *c2, *p, *addr;
-	char host[256], abuf[INET6_ADDRSTRLEN + 2], *out;
+	char host[HOSTNAME_MAX + 1], abuf[INET6_ADDRSTRLEN + 2], *out;
 	unsigned char bin[16];
 	size_t hlen, alen, i;
 	long port = 0;
@@ -199,21 +200,14 @@ resolve_entry(const char *s, const char **why)
 		*why = "expected a host name before the first ':'";
 		return NULL;
 	}
-	for (i = 0; i < hlen; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (!isalnum(ch) && ch != '-' && ch != '.' && ch != '_') {
-			*why = "the host must be a plain DNS name";
-			return NULL;
-		}
-		host[i] = (char)tolower(ch);
-	}
-	host[hlen] = '\0';
-	if (host[0] == '.' || host[0] == '-' || host[hlen - 1] == '.' ||
-	    strstr(host, "..") != NULL) {
+	/* a leading '-' would read as curl's "remove this entry" */
+	if (!hostname_valid(s, hlen) || s[0] == '-') {
 		*why = "the host must be a plain DNS name";
 		return NULL;
 	}
+	for (i = 0; i < hlen; i++)
+		host[i] = (char)tolower((unsigned char)s[i]);
+	host[hlen] = '\0';
 	if (inet_pton(AF_INET, host, bin) == 1 || strspn(host, "0123456789.") ==
 	    hlen) {
 		*why = "the host is an IP address, not a name";

@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "target.h"
+#include "hostname.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -87,16 +88,7 @@ valid_host(const char *h)
 		return false;
 	if (h[0] == '[')
 		return h[n - 1] == ']' && strchr(h, '%') == NULL;
-	/* no empty label: ".example.com" must not pass for "*.example.com" */
-	if (h[0] == '.' || h[n - 1] == '.' || strstr(h, "..") != NULL)
-		return false;
-	for (; *h != '\0'; h++) {
-		unsigned char c = (unsigned char)*h;
-
-		if (!isalnum(c) && c != '-' && c != '.' && c != '_')
-			return false;
-	}
-	return true;
+	return hostname_valid(h, n);
 }
 
 /*
