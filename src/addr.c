@@ -4,6 +4,7 @@
  * address registries (RFC 6890 and its updates).
  */
 #include "addr.h"
+#include "decimal.h"
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -170,19 +171,12 @@ host_bits_zero(const unsigned char *a, unsigned bits, unsigned total)
 static int
 parse_prefix(const char *s, unsigned max, unsigned *out)
 {
-	unsigned n = 0;
-	size_t i;
+	uint64_t n;
 
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+	if ((s[0] == '0' && s[1] != '\0') ||
+	    parse_decimal(s, strlen(s), max, &n) == -1)
 		return -1;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9' || i >= 3)
-			return -1;
-		n = n * 10 + (unsigned)(s[i] - '0');
-	}
-	if (n > max)
-		return -1;
-	*out = n;
+	*out = (unsigned)n;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <config.h>
 
 #include "allow.h"
+#include "decimal.h"
 #include "glob.h"
 #include "hostname.h"
 #include "target.h"
@@ -58,7 +59,6 @@ parse_authority(struct allow_pattern *p, const char *a, size_t len,
 	const char *port = NULL, *hend;
 	bool br = len > 0 && a[0] == '[';
 	size_t i, hlen;
-	long n;
 
 	if (br) {
 		hend = memchr(a, ']', len);
@@ -109,17 +109,10 @@ parse_authority(struct allow_pattern *p, const char *a, size_t len,
 		p->port = ALLOW_ANY_PORT;
 		return 0;
 	}
-	for (n = 0; port < a + len; port++) {
-		if (!isdigit((unsigned char)*port) || (n = n * 10 + (*port - '0')) > 65535) {
-			*why = "invalid port in pattern";
-			return -1;
-		}
-	}
-	if (n == 0) {
+	if (parse_port(port, (size_t)(a + len - port), &p->port) == -1) {
 		*why = "invalid port in pattern";
 		return -1;
 	}
-	p->port = n;
 	return 0;
 }
 

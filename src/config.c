@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "config.h"
+#include "decimal.h"
 #include "hostname.h"
 
 #include <arpa/inet.h>
@@ -184,11 +185,11 @@ set_cidrs(struct cidr_list *l, const char *val, const struct key *k,
 static char *
 resolve_entry(const char *s, const char **why)
 {
-	const char *c1, *c2, *p, *addr;
+	const char *c1, *c2, *addr;
 	char host[HOSTNAME_MAX + 1], abuf[INET6_ADDRSTRLEN + 2], *out;
 	unsigned char bin[16];
 	size_t hlen, alen, i;
-	long port = 0;
+	long port;
 	bool v6, br = false;
 
 	if ((c1 = strchr(s, ':')) == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
@@ -213,12 +214,7 @@ resolve_entry(const char *s, const char **why)
 		*why = "the host is an IP address, not a name";
 		return NULL;
 	}
-	for (p = c1 + 1; p < c2; p++) {
-		if (!isdigit((unsigned char)*p) || (port = port * 10 +
-		    (*p - '0')) > 65535)
-			break;
-	}
-	if (p != c2 || port < 1) {
+	if (parse_port(c1 + 1, (size_t)(c2 - c1 - 1), &port) == -1) {
 		*why = "expected a port from 1 to 65535";
 		return NULL;
 	}

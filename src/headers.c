@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "headers.h"
+#include "decimal.h"
 #include "http.h"
 
 #include <ctype.h>

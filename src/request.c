@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include "request.h"
+#include "decimal.h"
 #include "units.h"
 
 #include <string.h>

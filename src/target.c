@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include "target.h"
+#include "decimal.h"
 #include "hostname.h"
 
 #include <ctype.h>
@@ -208,12 +209,12 @@ target_describe(struct target *t, const char **why)
 		*why = "target port is invalid";
 		return -1;
 	}
-	t->port = strtol(port, NULL, 10);
-	curl_free(port);
-	if (t->port < 1 || t->port > 65535) {
+	if (parse_port(port, strlen(port), &t->port) == -1) {
+		curl_free(port);
 		*why = "target port is invalid";
 		return -1;
 	}
+	curl_free(port);
 	if (curl_url_get(t->url, CURLUPART_PATH, &t->path, 0) != CURLUE_OK) {
 		*why = "target path is invalid";
 		return -1;

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include "units.h"
+#include "decimal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,17 +17,11 @@
 static int
 parse_digits(const char *s, const char **end, uint64_t *v)
 {
-	uint64_t n = 0;
+	size_t n = strspn(s, "0123456789");
 
-	if (!isdigit((unsigned char)*s))
+	if (parse_decimal(s, n, UINT64_MAX, v) == -1)
 		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (n > (UINT64_MAX - 9) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*s - '0');
-	}
-	*end = s;
-	*v = n;
+	*end = s + n;
 	return 0;
 }
 
@@ -109,34 +104,12 @@ parse_bool(const char *s, bool *b)
 int
 parse_int(const char *s, long min, long max, long *out)
 {
-	const char *end;
 	uint64_t n;
 
-	if (parse_digits(s, &end, &n) == -1 || *end != '\0')
-		return -1;
-	if (n > (uint64_t)max || (long)n < min)
+	if (parse_decimal(s, strlen(s), (uint64_t)max, &n) == -1 ||
+	    (long)n < min)
 		return -1;
 	*out = (long)n;
-	return 0;
-}
-
-int
-parse_length(const char *s, size_t len, int64_t *out)
-{
-	uint64_t n = 0, d;
-	size_t i;
-
-	if (len == 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (uint64_t)(s[i] - '0');
-		if (n > ((uint64_t)INT64_MAX - d) / 10)
-			return -1;
-		n = n * 10 + d;
-	}
-	*out = (int64_t)n;
 	return 0;
 }
 

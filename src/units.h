@@ -1,8 +1,7 @@
 /*
  * units: parse the value syntaxes of extproxy.ini (durations, sizes,
- * booleans, lists) and HTTP's decimal lengths.  Pure functions over
- * strings; never allocates except for the list it returns, never does
- * I/O.
+ * booleans, lists).  Pure functions over strings; never allocates
+ * except for the list it returns, never does I/O.
  */
 #ifndef EXTPROXY_UNITS_H
 #define EXTPROXY_UNITS_H
@@ -19,11 +18,6 @@ int	parse_size(const char *s, int64_t *bytes);
 int	parse_bool(const char *s, bool *b);
 /* Decimal integer in [min, max]. */
 int	parse_int(const char *s, long min, long max, long *out);
-/*
- * A length as HTTP and CGI write it (Content-Length, CONTENT_LENGTH):
- * the len bytes at s are 1*DIGIT, at most INT64_MAX; no sign, no blank.
- */
-int	parse_length(const char *s, size_t len, int64_t *out);
 
 /* A list of words separated by commas and/or whitespace. */
 struct strlist {

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "units.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
