@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "config.h"
 #include "outcome.h"
+
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 struct access_entry {
 	struct timespec		 start;		/* wall clock (CLOCK_REALTIME) */

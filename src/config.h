@@ -10,13 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "addr.h"
 #include "allow.h"
+#include "log.h"
 #include "units.h"
 
 enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
-enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
-enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 struct config {
 	/* [server] */

@@ -10,7 +10,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
+enum log_level {
+	LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG
+};
 
 void	log_set_level(enum log_level level);
 void	log_msg(enum log_level level, const char *fmt, ...)
