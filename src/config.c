@@ -287,7 +287,6 @@ set_enum(int *out, const char *val, const char *const *names, size_t n)
 }
 
 static const char *const redirect_names[] = { "passthrough", "follow", "block" };
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const char *const format_names[] = { "text", "json" };
 
 static bool
@@ -362,7 +361,7 @@ set_value(struct config *c, const struct key *k, const char *val,
 			*(enum redirect_mode *)field = (enum redirect_mode)v;
 		break;
 	case K_LOGLEVEL:
-		if (set_enum(&v, val, level_names, 4) == -1)
+		if (set_enum(&v, val, log_level_names, LOG_LEVELS) == -1)
 			what = "expected error, warn, info or debug";
 		else
 			*(enum log_level *)field = (enum log_level)v;

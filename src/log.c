@@ -14,7 +14,10 @@
 /* changed by a reload while workers log */
 static _Atomic int current = LOG_LEVEL_INFO;
 
-static const char *const names[] = { "error", "warn", "info", "debug" };
+const char *const log_level_names[] = { "error", "warn", "info", "debug" };
+
+_Static_assert(sizeof(log_level_names) / sizeof(log_level_names[0]) ==
+    LOG_LEVELS, "one name per enum log_level");
 
 void
 log_set_level(enum log_level level)
@@ -33,7 +36,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if ((int)level > atomic_load_explicit(&current, memory_order_relaxed))
 		return;
 	n = snprintf(line, sizeof(line), "extproxy[%ld]: %s: ", (long)getpid(),
-	    names[level]);
+	    log_level_names[level]);
 	if (n < 0)
 		return;
 	va_start(ap, fmt);

@@ -13,6 +13,13 @@
 enum log_level {
 	LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG
 };
+#define LOG_LEVELS	((int)LOG_LEVEL_DEBUG + 1)
+
+/*
+ * "error", "warn", "info", "debug", in enum order: the level a line
+ * shows, and the words [log] level takes.
+ */
+extern const char *const log_level_names[];
 
 void	log_set_level(enum log_level level);
 void	log_msg(enum log_level level, const char *fmt, ...)
