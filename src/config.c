@@ -10,6 +10,7 @@
 #include "config.h"
 #include "decimal.h"
 #include "hostname.h"
+#include "units.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -122,11 +123,9 @@ add_error(struct config_errors *e, const char *fmt, ...)
 void
 config_errors_free(struct config_errors *e)
 {
-	size_t i;
+	struct strlist l = { e->v, e->n };	/* a list of strings as well */
 
-	for (i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
+	strlist_free(&l);
 	e->v = NULL;
 	e->n = 0;
 }

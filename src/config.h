@@ -14,7 +14,7 @@
 #include "addr.h"
 #include "allow.h"
 #include "log.h"
-#include "units.h"
+#include "strlist.h"
 
 enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
 

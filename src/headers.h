@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "units.h"
+#include "strlist.h"
 
 #define HDR_MAX_COUNT	256		/* response headers accepted */
 #define HDR_MAX_BYTES	(64 * 1024)	/* total response header bytes */

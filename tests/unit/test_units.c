@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "decimal.h"
+#include "strlist.h"
 #include "units.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
