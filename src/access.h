@@ -47,7 +47,5 @@ size_t	access_format(char *buf, size_t size, const struct access_entry *e,
 void	access_target(char *buf, size_t size, const char *scheme,
 	    const char *host, long port, const char *path, bool has_query,
 	    bool full_url);
-/* s as a JSON string body (no quotes) into buf; returns the length. */
-size_t	json_escape(char *buf, size_t size, const char *s);
 
 #endif

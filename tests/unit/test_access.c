@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "json.h"
 
 static struct access_entry
 sample(void)
