@@ -7,6 +7,7 @@
 #include "headers.h"
 #include "decimal.h"
 #include "http.h"
+#include "params.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -107,9 +108,11 @@ connection_names(const char *conn, const char *name, size_t len)
 static bool
 connection_params_name(char *const *envp, const char *name, size_t len)
 {
+	const char *v;
+
 	for (; *envp != NULL; envp++)
-		if (strncmp(*envp, "HTTP_CONNECTION=", 16) == 0 &&
-		    connection_names(*envp + 16, name, len))
+		if ((v = param_value(*envp, "HTTP_CONNECTION")) != NULL &&
+		    connection_names(v, name, len))
 			return true;
 	return false;
 }
@@ -167,7 +170,7 @@ request_headers(char *const *envp, const struct strlist *strip,
 	int n;
 
 	for (; *envp != NULL; envp++) {
-		if (strncmp(*envp, "CONTENT_TYPE=", 13) == 0)
+		if (param_value(*envp, "CONTENT_TYPE") != NULL)
 			strcpy(name, "Content-Type");	/* CGI passes it bare */
 		else if (strncmp(*envp, "HTTP_", 5) != 0 ||
 		    param_to_name(*envp, name, sizeof(name)) == -1)

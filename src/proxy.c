@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "params.h"
 #include "reply.h"
 #include "request.h"
 #include "stats.h"

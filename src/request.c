@@ -7,26 +7,10 @@
 
 #include "request.h"
 #include "decimal.h"
+#include "params.h"
 #include "units.h"
 
 #include <string.h>
-
-static bool
-param_is(const char *param, const char *name, size_t len)
-{
-	return strncmp(param, name, len) == 0 && param[len] == '=';
-}
-
-const char *
-param_get(char *const *envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (param_is(*envp, name, len))
-			return *envp + len + 1;
-	return NULL;
-}
 
 /*
  * The params extproxy decides on, with the reason a repeated one is
@@ -43,17 +27,6 @@ static const struct {
 	{ "CONTENT_LENGTH", "more than one CONTENT_LENGTH param" },
 	{ "CONTENT_TYPE", "more than one CONTENT_TYPE param" },
 };
-
-size_t
-param_count(char *const *envp, const char *name)
-{
-	size_t len = strlen(name), n = 0;
-
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (param_is(*envp, name, len))
-			n++;
-	return n;
-}
 
 int
 request_parse(char *const *envp, struct request *r, const char **why)

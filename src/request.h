@@ -34,9 +34,5 @@ struct request {
  * CONTENT_LENGTH or CONTENT_TYPE param is a 400.
  */
 int	request_parse(char *const *envp, struct request *r, const char **why);
-/* The value of the first param `name`, or NULL. */
-const char *param_get(char *const *envp, const char *name);
-/* How many params are named `name`. */
-size_t	param_count(char *const *envp, const char *name);
 
 #endif

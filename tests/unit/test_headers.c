@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "headers.h"
+#include "params.h"
 #include "request.h"
 #include "units.h"
 
