@@ -68,7 +68,8 @@ in_table(const char *name, size_t len, const char *const *t)
 	return false;
 }
 
-bool
+/* Is name in the list (case-insensitive; "X-Foo-*" matches a prefix)? */
+static bool
 header_listed(const char *name, size_t len, const struct strlist *l)
 {
 	size_t i;

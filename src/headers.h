@@ -17,11 +17,7 @@
 
 #include "strlist.h"
 
-#define HDR_MAX_COUNT	256		/* response headers accepted */
-#define HDR_MAX_BYTES	(64 * 1024)	/* total response header bytes */
-
-/* Is name in the list (case-insensitive; "X-Foo-*" matches a prefix)? */
-bool	header_listed(const char *name, size_t len, const struct strlist *l);
+/* ---- client to upstream ---- */
 
 /*
  * Build upstream request header lines ("Name: value", or "Name;" for an
@@ -32,6 +28,11 @@ bool	header_listed(const char *name, size_t len, const struct strlist *l);
 int	request_headers(char *const *envp, const struct strlist *strip,
 	    int (*emit)(void *arg, const char *line), void *arg,
 	    const char **why);
+
+/* ---- upstream to client ---- */
+
+#define HDR_MAX_COUNT	256		/* response headers accepted */
+#define HDR_MAX_BYTES	(64 * 1024)	/* total response header bytes */
 
 /* One response header, split in place out of a copied line. */
 struct hdr {
