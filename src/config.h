@@ -8,6 +8,7 @@
 #define EXTPROXY_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "access.h"

@@ -9,8 +9,6 @@
 #ifndef EXTPROXY_LIVE_H
 #define EXTPROXY_LIVE_H
 
-#include <stdbool.h>
-
 #include "config.h"
 
 /* Publish *c as the first snapshot (takes over its memory). */

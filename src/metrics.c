@@ -4,12 +4,11 @@
 #include <config.h>
 
 #include "metrics.h"
+#include "http.h"
 #include "outbuf.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
 
 const double metrics_bucket_le[METRICS_BUCKETS] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120

@@ -7,6 +7,7 @@
 
 #include "request.h"
 #include "decimal.h"
+#include "http.h"
 #include "params.h"
 #include "units.h"
 

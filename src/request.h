@@ -7,7 +7,6 @@
 #define EXTPROXY_REQUEST_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "http.h"

@@ -12,9 +12,7 @@
 #include "hostname.h"
 
 #include <ctype.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 long
 scheme_default_port(const char *scheme)
