@@ -165,7 +165,7 @@ set_cidrs(struct cidr_list *l, const char *val, const struct key *k,
 		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
 	for (i = 0; i < words.n; i++) {
 		if (cidr_list_add(l, words.v[i]) == -1) {
-			add_error(e, "[%s] %s: \"%s\" is not an address or CIDR "
+			add_error(e, "[%s] %s: \"%s\": not an address or CIDR "
 			    "block (like 10.0.0.0/8 or fd00::/8)", k->section,
 			    k->name, words.v[i]);
 			rc = -1;

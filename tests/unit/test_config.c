@@ -626,6 +626,9 @@ test_cidr_errors(void **state)
 	load_bad1("[network]\nallow = example.com\n", "[network] allow");
 	load_bad1("[network]\nallow = 10.1.0.0/16, 10.2\n", "\"10.2\"");
 	load_bad1("[network]\ndeny = 0x7f.1\n", "[network] deny");
+	/* named as a bad [allow] or [upstream] resolve word is */
+	load_bad1("[network]\ndeny = nope\n", "[network] deny: \"nope\": "
+	    "not an address or CIDR block (like 10.0.0.0/8 or fd00::/8)");
 
 	load_ok("[network]\nallow = 10.1.0.0/16, 10.2.0.0/16\n", &c);
 	assert_int_equal(c.net_allow.n, 2);
