@@ -19,7 +19,6 @@ int
 strlist_split(const char *s, struct strlist *out)
 {
 	const char *p, *start;
-	char **nv;
 
 	out->v = NULL;
 	out->n = 0;
@@ -31,18 +30,27 @@ strlist_split(const char *s, struct strlist *out)
 		start = p;
 		while (*p != '\0' && !is_sep(*p))
 			p++;
-		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
-		if (nv == NULL)
-			goto fail;
-		out->v = nv;
-		if ((out->v[out->n] = strndup(start, (size_t)(p - start))) == NULL)
-			goto fail;
-		out->n++;
+		if (strlist_add(out, strndup(start, (size_t)(p - start))) == -1) {
+			strlist_free(out);
+			return -1;
+		}
 	}
 	return 0;
-fail:
-	strlist_free(out);
-	return -1;
+}
+
+int
+strlist_add(struct strlist *l, char *s)
+{
+	char **nv;
+
+	if (s == NULL ||
+	    (nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		free(s);
+		return -1;
+	}
+	l->v = nv;
+	l->v[l->n++] = s;
+	return 0;
 }
 
 void

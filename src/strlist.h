@@ -15,6 +15,11 @@ struct strlist {
 
 /* The words of s, separated by commas and/or whitespace.  0, or -1. */
 int	strlist_split(const char *s, struct strlist *out);
+/*
+ * Append s, which l takes over: freed with l, or at once when it cannot
+ * be added.  s NULL (a failed allocation) fails too.  0, or -1.
+ */
+int	strlist_add(struct strlist *l, char *s);
 void	strlist_free(struct strlist *l);
 
 #endif
