@@ -130,9 +130,14 @@ config_errors_free(struct config_errors *e)
 	e->n = 0;
 }
 
+/*
+ * Split a list value and hand each word to add(dst, word, &why).  A word
+ * add() refuses is reported as '[section] key: "word": why', and the
+ * rest still go through, so one reading names every bad word.
+ */
 static int
-set_allow(struct allowlist *l, const char *val, const struct key *k,
-    struct config_errors *e)
+set_words(void *dst, int (*add)(void *, const char *, const char **),
+    const char *val, const struct key *k, struct config_errors *e)
 {
 	struct strlist words;
 	const char *why;
@@ -142,8 +147,8 @@ set_allow(struct allowlist *l, const char *val, const struct key *k,
 	if (strlist_split(val, &words) == -1)
 		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
 	for (i = 0; i < words.n; i++) {
-		if (allowlist_add(l, words.v[i], &why) == -1) {
-			/* the pattern is the operator's own text: safe to quote */
+		if (add(dst, words.v[i], &why) == -1) {
+			/* the word is the operator's own text: safe to quote */
 			add_error(e, "[%s] %s: \"%s\": %s", k->section, k->name,
 			    words.v[i], why);
 			rc = -1;
@@ -153,26 +158,19 @@ set_allow(struct allowlist *l, const char *val, const struct key *k,
 	return rc;
 }
 
+/* [allow] urls: a URL pattern. */
 static int
-set_cidrs(struct cidr_list *l, const char *val, const struct key *k,
-    struct config_errors *e)
+add_pattern(void *l, const char *word, const char **why)
 {
-	struct strlist words;
-	size_t i;
-	int rc = 0;
+	return allowlist_add(l, word, why);
+}
 
-	if (strlist_split(val, &words) == -1)
-		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
-	for (i = 0; i < words.n; i++) {
-		if (cidr_list_add(l, words.v[i]) == -1) {
-			add_error(e, "[%s] %s: \"%s\": not an address or CIDR "
-			    "block (like 10.0.0.0/8 or fd00::/8)", k->section,
-			    k->name, words.v[i]);
-			rc = -1;
-		}
-	}
-	strlist_free(&words);
-	return rc;
+/* [network] allow and deny: an address or CIDR block. */
+static int
+add_cidr(void *l, const char *word, const char **why)
+{
+	*why = "not an address or CIDR block (like 10.0.0.0/8 or fd00::/8)";
+	return cidr_list_add(l, word);
 }
 
 /*
@@ -243,32 +241,16 @@ resolve_entry(const char *s, const char **why)
 	return out;
 }
 
+/* [upstream] resolve: an entry, kept in its canonical form. */
 static int
-set_resolve(struct strlist *l, const char *val, const struct key *k,
-    struct config_errors *e)
+add_resolve(void *l, const char *word, const char **why)
 {
-	struct strlist words;
-	const char *why;
-	size_t i;
-	int rc = 0;
+	char *entry;
 
-	if (strlist_split(val, &words) == -1)
-		return add_error(e, "[%s] %s: out of memory", k->section, k->name);
-	l->v = words.v;		/* entries replaced in place by their checked form */
-	l->n = words.n;
-	for (i = 0; i < words.n; i++) {
-		char *entry = resolve_entry(words.v[i], &why);
-
-		if (entry == NULL) {
-			add_error(e, "[%s] %s: \"%s\": %s", k->section, k->name,
-			    words.v[i], why);
-			rc = -1;
-			continue;
-		}
-		free(words.v[i]);
-		words.v[i] = entry;
-	}
-	return rc;
+	if ((entry = resolve_entry(word, why)) == NULL)
+		return -1;
+	*why = "out of memory";
+	return strlist_add(l, entry);
 }
 
 static int
@@ -346,13 +328,13 @@ set_value(struct config *c, const struct key *k, const char *val,
 		break;
 	case K_ALLOW:
 		allowlist_free((struct allowlist *)field);
-		return set_allow((struct allowlist *)field, val, k, e);
+		return set_words(field, add_pattern, val, k, e);
 	case K_CIDRS:
 		cidr_list_free((struct cidr_list *)field);
-		return set_cidrs((struct cidr_list *)field, val, k, e);
+		return set_words(field, add_cidr, val, k, e);
 	case K_RESOLVE:
 		strlist_free((struct strlist *)field);
-		return set_resolve((struct strlist *)field, val, k, e);
+		return set_words(field, add_resolve, val, k, e);
 	case K_REDIRECT:
 		if (set_enum(&v, val, redirect_names, 3) == -1)
 			what = "expected passthrough, follow or block";
