@@ -94,8 +94,9 @@ static const struct key keys[] = {
 static int
 add_error(struct config_errors *e, const char *fmt, ...)
 {
+	struct strlist l = { e->v, e->n };	/* the errors, as what they are */
 	va_list ap;
-	char *msg, *p, **nv;
+	char *msg, *p;
 	int rc;
 
 	va_start(ap, fmt);
@@ -111,19 +112,17 @@ add_error(struct config_errors *e, const char *fmt, ...)
 	for (p = msg; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
 			*p = '?';
-	if ((nv = realloc(e->v, (e->n + 1) * sizeof(*nv))) == NULL) {
-		free(msg);
+	if (strlist_add(&l, msg) == -1)
 		return -1;
-	}
-	e->v = nv;
-	e->v[e->n++] = msg;
+	e->v = l.v;
+	e->n = l.n;
 	return 0;
 }
 
 void
 config_errors_free(struct config_errors *e)
 {
-	struct strlist l = { e->v, e->n };	/* a list of strings as well */
+	struct strlist l = { e->v, e->n };	/* the errors, as what they are */
 
 	strlist_free(&l);
 	e->v = NULL;

@@ -62,7 +62,10 @@ struct config {
 	char			*metrics_path;	/* NULL: no metrics endpoint */
 };
 
-/* Every problem found, as "[section] key: reason" lines. */
+/*
+ * Every problem found, as "[section] key: reason" lines: a list of
+ * strings with the members of a struct strlist, kept by its code.
+ */
 struct config_errors {
 	char	**v;
 	size_t	  n;
