@@ -1,7 +1,8 @@
 /*
- * Unit tests for the URL allowlist (allow.c, glob.c) and for target.c,
- * alone and end to end: a target is parsed with target_parse() exactly as
- * the proxy does, then matched with allowlist_match().
+ * Unit tests for the URL allowlist (allow.c, glob.c), the host name
+ * rule (hostname.c) and target.c, alone and end to end: a target is
+ * parsed with target_parse() exactly as the proxy does, then matched
+ * with allowlist_match().
  */
 #include <config.h>
 
@@ -19,6 +20,7 @@
 
 #include "allow.h"
 #include "glob.h"
+#include "hostname.h"
 #include "target.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1166,10 +1168,46 @@ test_target_trailing_dot(void **state)
 	allowlist_free(&l);
 }
 
+static void
+test_hostname(void **state)
+{
+	static const char *const good[] = {
+		"a", "example.com", "A-B.example_1.com", "0", "127.0.0.1",
+		"-lead.example", "trail-.example", "xn--bcher-kva.example",
+	};
+	static const char *const bad[] = {
+		"", ".", ".example.com", "example.com.", "a..b", "a b",
+		"a%2eb", "a/b", "a:80", "[::1]", "*.example.com", "a@b",
+		"caf\xc3\xa9.example",
+	};
+	char longest[HOSTNAME_MAX + 2];
+	size_t i;
+	int c;
+
+	(void)state;
+	for (i = 0; i < NELEM(good); i++)
+		if (!hostname_valid(good[i], strlen(good[i])))
+			fail_msg("host \"%s\" refused", good[i]);
+	for (i = 0; i < NELEM(bad); i++)
+		if (hostname_valid(bad[i], strlen(bad[i])))
+			fail_msg("host \"%s\" accepted", bad[i]);
+	/* only the n bytes given are read */
+	assert_true(hostname_valid("example.com:80", 11));
+	memset(longest, 'a', sizeof(longest));
+	assert_true(hostname_valid(longest, HOSTNAME_MAX));
+	assert_false(hostname_valid(longest, HOSTNAME_MAX + 1));
+	for (c = 0; c < 256; c++)
+		if (hostname_char((unsigned char)c) != ((c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_'))
+			fail_msg("hostname_char(0x%02x) wrong", c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_add_good),
 		cmocka_unit_test(test_add_bad),

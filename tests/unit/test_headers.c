@@ -1,6 +1,7 @@
 /*
  * Unit tests for headers.c (request header rebuilding, response header
- * parsing and filtering) and request.c (the request model).
+ * parsing and filtering), request.c (the request model) and http.c
+ * (token characters, the method table).
  */
 #include <config.h>
 
@@ -16,6 +17,7 @@
 #include <strings.h>
 
 #include "headers.h"
+#include "http.h"
 #include "params.h"
 #include "request.h"
 #include "units.h"
@@ -1028,10 +1030,60 @@ test_request_body(void **state)
 	assert_false(r.has_content_type);
 }
 
+/* ---- http ---- */
+
+static void
+test_http_tchar(void **state)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~"
+	    "0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	int c;
+
+	(void)state;
+	for (c = 0; c < 256; c++) {
+		bool want = c != 0 && strchr(tchar, c) != NULL;
+
+		if (http_tchar((unsigned char)c) != want)
+			fail_msg("http_tchar(0x%02x) = %d", c, !want);
+	}
+}
+
+static void
+test_http_methods(void **state)
+{
+	static const char *const names[] = {
+		"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
+	};
+	static const char *const bad[] = {
+		"", "get", "Get", "GET ", " GET", "PROPFIND", "TRACE", "CONNECT",
+		"OPTIONSX",
+	};
+	char buf[128], small[12];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(METHOD_COUNT, NELEM(names));
+	for (i = 0; i < NELEM(names); i++) {
+		assert_int_equal(method_lookup(names[i]), (int)i);
+		assert_string_equal(method_name((enum method)i), names[i]);
+	}
+	for (i = 0; i < NELEM(bad); i++)
+		if (method_lookup(bad[i]) != -1)
+			fail_msg("method \"%s\" looked up", bad[i]);
+	assert_string_equal(method_allow(buf, sizeof(buf)),
+	    "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+	/* cut short, never overrun */
+	assert_string_equal(method_allow(small, sizeof(small)), "Allow: GET,");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http_tchar),
+		cmocka_unit_test(test_http_methods),
 		cmocka_unit_test(test_req_names),
 		cmocka_unit_test(test_req_dropped),
 		cmocka_unit_test(test_req_connection_tokens),

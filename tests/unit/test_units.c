@@ -1,5 +1,7 @@
 /*
- * Unit tests for units.c: durations, sizes, booleans, integers, lists.
+ * Unit tests for units.c: durations, sizes, booleans, integers; and for
+ * the decimal numbers and word lists they build on (decimal.c,
+ * strlist.c).
  */
 #include <config.h>
 
@@ -327,6 +329,105 @@ test_strlist(void **state)
 	    urls);
 }
 
+static void
+decimal_is(const char *s, uint64_t max, uint64_t want)
+{
+	uint64_t v = 0;
+
+	if (parse_decimal(s, strlen(s), max, &v) != 0)
+		fail_msg("parse_decimal(\"%s\", %ju) refused", s, (uintmax_t)max);
+	if (v != want)
+		fail_msg("parse_decimal(\"%s\") = %ju, want %ju", s,
+		    (uintmax_t)v, (uintmax_t)want);
+}
+
+static void
+decimal_bad(const char *s, uint64_t max)
+{
+	uint64_t v = 42;
+
+	if (parse_decimal(s, strlen(s), max, &v) != -1)
+		fail_msg("parse_decimal(\"%s\", %ju) accepted", s,
+		    (uintmax_t)max);
+	assert_true(v == 42);		/* untouched on error */
+}
+
+static void
+test_decimal(void **state)
+{
+	static const char *const bad[] = {
+		"", "-1", "+1", " 1", "1 ", "1e3", "0x10", "1.0", "1_000",
+	};
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++)
+		decimal_bad(bad[i], UINT64_MAX);
+	decimal_is("0", 0, 0);
+	decimal_is("000", 0, 0);
+	decimal_is("007", 7, 7);
+	decimal_is("18446744073709551615", UINT64_MAX, UINT64_MAX);
+	decimal_bad("18446744073709551616", UINT64_MAX);
+	decimal_bad("99999999999999999999999", UINT64_MAX);
+	decimal_is("9223372036854775807", INT64_MAX, INT64_MAX);
+	decimal_bad("9223372036854775808", INT64_MAX);
+	/* a maximum below one digit, and every edge around one */
+	decimal_bad("7", 5);
+	decimal_is("5", 5, 5);
+	decimal_is("128", 128, 128);
+	decimal_bad("129", 128);
+	decimal_bad("1280", 128);
+	/* only the n bytes given are read */
+	assert_int_equal(parse_decimal("12x", 2, 100, &v), 0);
+	assert_true(v == 12);
+	assert_int_equal(parse_decimal("12", 0, 100, &v), -1);
+}
+
+static void
+test_port(void **state)
+{
+	static const char *const bad[] = {
+		"", "0", "00", "65536", "99999999999999999999", "-1", "+80",
+		" 80", "80 ", "8o", "*",
+	};
+	long port;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		port = 42;
+		if (parse_port(bad[i], strlen(bad[i]), &port) != -1)
+			fail_msg("parse_port(\"%s\") accepted", bad[i]);
+		assert_int_equal(port, 42);
+	}
+	assert_int_equal(parse_port("1", 1, &port), 0);
+	assert_int_equal(port, 1);
+	assert_int_equal(parse_port("0080", 4, &port), 0);
+	assert_int_equal(port, 80);
+	assert_int_equal(parse_port("65535", 5, &port), 0);
+	assert_int_equal(port, 65535);
+	assert_int_equal(parse_port("443/x", 3, &port), 0);
+	assert_int_equal(port, 443);
+}
+
+static void
+test_strlist_add(void **state)
+{
+	struct strlist l = { NULL, 0 };
+
+	(void)state;
+	assert_int_equal(strlist_add(&l, strdup("a")), 0);
+	assert_int_equal(strlist_add(&l, strdup("b")), 0);
+	assert_int_equal(strlist_add(&l, NULL), -1);	/* a failed strdup */
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "a");
+	assert_string_equal(l.v[1], "b");
+	strlist_free(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+}
+
 int
 main(void)
 {
@@ -339,6 +440,9 @@ main(void)
 		cmocka_unit_test(test_int),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_strlist),
+		cmocka_unit_test(test_decimal),
+		cmocka_unit_test(test_port),
+		cmocka_unit_test(test_strlist_add),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
