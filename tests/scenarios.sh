@@ -141,6 +141,7 @@ scenario_timeouts() {
 	# upper bounds: well before what the upstream would take (here 5 s),
 	# with room for a loaded machine and a CGI process start
 	check "response_header timeout fires after 1s" within 0.95 2.5 "$t"
+	check "... and says so" grep -q "upstream response header timeout" "$T/slow.body"
 
 	scenario_cut
 
