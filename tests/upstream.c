@@ -763,20 +763,28 @@ static int route_slow(struct conn *c, const char *s, size_t n)
 	return write_all(c->fd, "0\r\n\r\n", 5);
 }
 
+/* /redirect/CODE?to=URL[&len=N]: CODE with Location URL (percent-decoded),
+ * with len=N padded with 'a' to N bytes if shorter. */
 static int route_redirect(struct conn *c, const char *s, size_t n)
 {
-	uint64_t code;
-	const char *to;
-	size_t to_len;
+	uint64_t code, len = 0;
+	const char *to, *lv;
+	size_t to_len, lv_len;
 	if (!parse_num(s, n, 308, &code) || (code != 301 && code != 302 &&
 	    code != 303 && code != 307 && code != 308 && code != 200 &&
 	    code != 201))
 		return send_text(c, 400, "bad redirect code\n");
 	if (!query_get(&c->rq, "to", &to, &to_len))
 		return send_text(c, 400, "missing to\n");
+	if (query_get(&c->rq, "len", &lv, &lv_len) &&
+	    !parse_num(lv, lv_len, HEAD_MAX, &len))
+		return send_text(c, 400, "bad len\n");
 	struct sbuf loc = { 0 };
 	sb_str(&loc, "Location: ");
+	size_t start = loc.len;
 	percent_decode(&loc, to, to_len);
+	while (loc.len - start < len && !loc.oom)
+		sb_add(&loc, "a", 1);
 	sb_str(&loc, "\r\n");
 	int r;
 	if (loc.oom)
@@ -871,6 +879,58 @@ static int route_big_head(struct conn *c, const char *s, size_t n, bool many)
 	return r;
 }
 
+/*
+ * /headlines/N[?bytes=B]: a 200 whose header block is exactly N lines
+ * (N >= 2): Content-Length, Connection: close and N - 2 of "X-Fill-I: I";
+ * with bytes=B the last line is padded with 'a' so that the N lines,
+ * each with its CRLF, are B bytes in all.  Nothing else in the head.
+ */
+static int route_headlines(struct conn *c, const char *s, size_t n)
+{
+	uint64_t count, bytes = 0;
+	const char *bv;
+	size_t bv_len;
+	if (!parse_num(s, n, 1u << 20, &count) || count < 2)
+		return send_text(c, 404, "not found\n");
+	if (query_get(&c->rq, "bytes", &bv, &bv_len) &&
+	    !parse_num(bv, bv_len, 1u << 24, &bytes))
+		return send_text(c, 400, "bad bytes\n");
+	struct sbuf b = { 0 };
+	sb_str(&b, "HTTP/1.1 200 OK\r\n");
+	size_t start = b.len;
+	sb_str(&b, "Content-Length: 4\r\nConnection: close\r\n");
+	for (uint64_t i = 0; i + 2 < count; i++)
+		sb_printf(&b, "X-Fill-%" PRIu64 ": %" PRIu64 "\r\n", i, i);
+	if (bytes > 0) {
+		if (b.len - start > bytes) {
+			free(b.p);
+			return send_text(c, 400, "bytes too small\n");
+		}
+		b.len -= 2;	/* pad the last line before its CRLF */
+		while (b.len - start + 2 < bytes && !b.oom)
+			sb_add(&b, "a", 1);
+		sb_str(&b, "\r\n");
+	}
+	sb_str(&b, "\r\nbig\n");
+	c->rq.close = true;
+	int r = b.oom ? -1 : write_all(c->fd, b.p, b.len);
+	free(b.p);
+	return r;
+}
+
+/* /chain/N: a 302 to /chain/N-1; /chain/0 is a 200. */
+static int route_chain(struct conn *c, const char *s, size_t n)
+{
+	uint64_t left;
+	char loc[64];
+	if (!parse_num(s, n, 1000, &left))
+		return send_text(c, 404, "not found\n");
+	if (left == 0)
+		return send_text(c, 200, "end of chain\n");
+	snprintf(loc, sizeof loc, "Location: /chain/%" PRIu64 "\r\n", left - 1);
+	return send_simple(c, 302, "text/plain", "chain\n", 6, loc);
+}
+
 static int route(struct conn *c, const struct sbuf *echo_body)
 {
 	struct req *rq = &c->rq;
@@ -893,6 +953,10 @@ static int route(struct conn *c, const struct sbuf *echo_body)
 		return route_big_head(c, rest, n, true);
 	if (path_under(rq, "/longheader/", &rest, &n))
 		return route_big_head(c, rest, n, false);
+	if (path_under(rq, "/headlines/", &rest, &n))
+		return route_headlines(c, rest, n);
+	if (path_under(rq, "/chain/", &rest, &n))
+		return route_chain(c, rest, n);
 	if (path_under(rq, "/status/", &rest, &n))
 		return route_status(c, rest, n);
 	if (path_under(rq, "/bytes/", &rest, &n))
