@@ -79,10 +79,10 @@ struct upstream {
 	size_t			 body_len;
 	size_t			 body_pos;	/* next byte to send */
 
-	/* response header lines, NUL-separated */
+	/* response header lines as received, each followed by a NUL */
 	size_t			 hlen;
 	size_t			 nlines;
-	char			 hbuf[HDR_MAX_BYTES];
+	char			 hbuf[HDR_MAX_BYTES + HDR_MAX_COUNT];
 	struct hdr		 hdrs[HDR_MAX_COUNT];
 	char			 obuf[HDR_MAX_BYTES + 1024];
 	char			 body[BODY_REPLAY_MAX];
@@ -537,8 +537,13 @@ on_header(char *buf, size_t size, size_t n, void *arg)
 		}
 		return end_of_headers(u, code) ? len : 0;
 	}
-	if (u->hlen + len + 1 > sizeof(u->hbuf) || u->nlines >= HDR_MAX_COUNT ||
-	    memchr(buf, '\0', len) != NULL) {
+	/*
+	 * hlen - nlines bytes received so far (our NULs aside): at most
+	 * HDR_MAX_BYTES of them in at most HDR_MAX_COUNT lines, which
+	 * hbuf holds with a NUL after each.
+	 */
+	if (u->hlen - u->nlines + len > HDR_MAX_BYTES ||
+	    u->nlines >= HDR_MAX_COUNT || memchr(buf, '\0', len) != NULL) {
 		u->fail = F_BAD_HEADERS;
 		return 0;
 	}
