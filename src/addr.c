@@ -283,24 +283,49 @@ user_list_contains(const struct cidr_list *l, int family,
 	return l != NULL && list_contains(l->v, l->n, family, addr);
 }
 
+/*
+ * IANA's IPv6 Address Space registry: of all the space only 2000::/3 is
+ * global unicast; the rest is reserved by the IETF (fc00::/7, fe80::/10
+ * and ff00::/8 are in nonpublic_v6 anyway) and routed nowhere on the
+ * Internet.  Refused too, but for the forms that carry an IPv4 address
+ * (mapped, compatible, translated, 64:ff9b::/96), which are judged as
+ * that address.
+ */
+static bool
+unallocated_v6(const unsigned char *a)
+{
+	static const struct cidr global_unicast = V6(0x2000, 0, 0, 0, 3);
+	size_t i;
+
+	if (cidr_contains(&global_unicast, AF_INET6, a))
+		return false;
+	for (i = 0; i < NELEM(embeddings); i++)
+		if (cidr_contains(&embeddings[i].prefix, AF_INET6, a))
+			return false;
+	return true;
+}
+
 /* The policy for one address, ignoring any IPv4 embedded in it. */
 static enum addr_verdict
 judge(int family, const unsigned char *addr, const struct cidr_list *allow,
     const struct cidr_list *deny)
 {
-	bool nonpublic;
+	enum addr_verdict v = ADDR_OK;
 
 	if (user_list_contains(deny, family, addr))
 		return ADDR_DENYLIST;
-	if (family == AF_INET)
-		nonpublic = list_contains(nonpublic_v4, NELEM(nonpublic_v4),
-		    family, addr);
-	else
-		nonpublic = list_contains(nonpublic_v6, NELEM(nonpublic_v6),
-		    family, addr);
-	if (nonpublic && !user_list_contains(allow, family, addr))
-		return ADDR_NONPUBLIC;
-	return ADDR_OK;
+	if (family == AF_INET) {
+		if (list_contains(nonpublic_v4, NELEM(nonpublic_v4), family,
+		    addr))
+			v = ADDR_NONPUBLIC;
+	} else if (list_contains(nonpublic_v6, NELEM(nonpublic_v6), family,
+	    addr))
+		v = ADDR_NONPUBLIC;
+	else if (unallocated_v6(addr))
+		v = ADDR_UNALLOCATED;
+	if (v != ADDR_OK && user_list_contains(allow, family, addr))
+		return ADDR_OK;
+	return v;
 }
 
 /* The more specific refusal wins: deny, then non-public. */
@@ -311,6 +336,8 @@ worse(enum addr_verdict a, enum addr_verdict b)
 		return ADDR_DENYLIST;
 	if (a == ADDR_NONPUBLIC || b == ADDR_NONPUBLIC)
 		return ADDR_NONPUBLIC;
+	if (a == ADDR_UNALLOCATED || b == ADDR_UNALLOCATED)
+		return ADDR_UNALLOCATED;
 	return ADDR_OK;
 }
 
@@ -391,6 +418,8 @@ addr_verdict_str(enum addr_verdict v)
 		return "ok";
 	case ADDR_NONPUBLIC:
 		return "non-public address";
+	case ADDR_UNALLOCATED:
+		return "unallocated IPv6 address";
 	case ADDR_DENYLIST:
 		return "denied by [network] deny";
 	case ADDR_BADFAMILY:

@@ -38,6 +38,7 @@ int	cidr_contains(const struct cidr *c, int family,
 enum addr_verdict {
 	ADDR_OK = 0,
 	ADDR_NONPUBLIC,
+	ADDR_UNALLOCATED,	/* IPv6 outside 2000::/3 (and no IPv4 form) */
 	ADDR_DENYLIST,
 	ADDR_BADFAMILY
 };
@@ -45,7 +46,8 @@ enum addr_verdict {
 /*
  * The policy: an address in `deny` is refused (ADDR_DENYLIST), whatever
  * `allow` says; else an address in a built-in non-public range is refused
- * (ADDR_NONPUBLIC) unless `allow` contains it; else ADDR_OK.  Either list
+ * (ADDR_NONPUBLIC) unless `allow` contains it, and so is IPv6 outside
+ * the global unicast 2000::/3 (ADDR_UNALLOCATED); else ADDR_OK.  Either list
  * may be NULL.  IPv6 forms that embed an IPv4 address (mapped, compatible,
  * translated, NAT64 64:ff9b::/96, 6to4, Teredo) are also judged as that
  * IPv4 address, with the same lists.  sa must point to a whole sockaddr_in

@@ -140,13 +140,23 @@ ref_judge_one(int family, const unsigned char *a, const struct cidr_list *allow,
 		    nonpublic[i].prefix, family, a))
 			return ref_in_list(allow, family, a) ? ADDR_OK :
 			    ADDR_NONPUBLIC;
+	/* IPv6 outside 2000::/3 is reserved, but for the IPv4 carriers */
+	if (family == AF_INET6 && (a[0] & 0xe0) != 0x20) {
+		for (i = 0; i < NELEM(embed); i++)
+			if (ref_in(AF_INET6, embed[i].addr, embed[i].prefix,
+			    AF_INET6, a))
+				return ADDR_OK;
+		return ref_in_list(allow, family, a) ? ADDR_OK :
+		    ADDR_UNALLOCATED;
+	}
 	return ADDR_OK;
 }
 
 static int
 rank(enum addr_verdict v)
 {
-	return v == ADDR_DENYLIST ? 2 : v == ADDR_NONPUBLIC ? 1 : 0;
+	return v == ADDR_DENYLIST ? 3 : v == ADDR_NONPUBLIC ? 2 :
+	    v == ADDR_UNALLOCATED ? 1 : 0;
 }
 
 static enum addr_verdict

@@ -321,36 +321,48 @@ test_ranges_v6(void **state)
 		{ "::", ADDR_NONPUBLIC },
 		{ "::1", ADDR_NONPUBLIC },
 		{ "::2", ADDR_NONPUBLIC },	/* compatible 0.0.0.2 */
-		{ "::1:0:0", ADDR_OK },		/* no embedded form */
+		{ "::1:0:0", ADDR_UNALLOCATED },		/* no embedded form */
 		/* ::ffff:0:0/96 IPv4-mapped, RFC 4291: judged as IPv4 */
-		{ "::fffe:ffff:ffff", ADDR_OK },
+		{ "::fffe:ffff:ffff", ADDR_UNALLOCATED },
 		{ "::ffff:0.0.0.0", ADDR_NONPUBLIC },
 		{ "::ffff:8.8.8.8", ADDR_OK },
 		{ "::ffff:255.255.255.255", ADDR_NONPUBLIC },
-		{ "::1:0:0:0", ADDR_OK },
+		{ "::1:0:0:0", ADDR_UNALLOCATED },
 		/* 64:ff9b::/96 IPv4-IPv6 translation, RFC 6052: globally
 		 * reachable, judged as IPv4 */
-		{ "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "64:ff9b::", ADDR_NONPUBLIC },
 		{ "64:ff9b::8.8.8.8", ADDR_OK },
 		{ "64:ff9b::ffff:ffff", ADDR_NONPUBLIC },
-		{ "64:ff9b::1:0:0", ADDR_OK },
+		{ "64:ff9b::1:0:0", ADDR_UNALLOCATED },
 		/* 64:ff9b:1::/48 local-use IPv4-IPv6 translation, RFC 8215:
 		 * all of it, whatever IPv4 address it seems to carry */
-		{ "64:ff9b:0:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "64:ff9b:0:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "64:ff9b:1::", ADDR_NONPUBLIC },
 		{ "64:ff9b:1::808:808", ADDR_NONPUBLIC },
 		{ "64:ff9b:1:808:8:800::", ADDR_NONPUBLIC },
 		{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "64:ff9b:2::", ADDR_OK },
+		{ "64:ff9b:2::", ADDR_UNALLOCATED },
 		/* 100::/64 discard-only, RFC 6666 */
-		{ "ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "100::", ADDR_NONPUBLIC },
 		{ "100::ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		/* 100:0:0:1::/64 dummy IPv6 prefix, RFC 9780 */
 		{ "100:0:0:1::", ADDR_NONPUBLIC },
 		{ "100::1:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "100:0:0:2::", ADDR_OK },
+		{ "100:0:0:2::", ADDR_UNALLOCATED },
+		/*
+		 * IANA IPv6 Address Space: only 2000::/3 is global unicast,
+		 * the rest (but the IPv4 forms) is reserved by the IETF
+		 */
+		{ "1fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
+		{ "2000::", ADDR_OK },
+		{ "3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "4000::", ADDR_UNALLOCATED },
+		{ "8000::1", ADDR_UNALLOCATED },
+		{ "e000::1", ADDR_UNALLOCATED },
+		{ "fbff::1", ADDR_UNALLOCATED },
+		{ "0:0:0:1::1", ADDR_UNALLOCATED },
 		/* 2001::/23 IETF protocol assignments, RFC 2928 */
 		{ "2000:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
 		{ "2001::", ADDR_NONPUBLIC },
@@ -407,17 +419,17 @@ test_ranges_v6(void **state)
 		{ "3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "3fff:1000::", ADDR_OK },
 		/* 5f00::/16 SRv6 SIDs (RFC 9602): found by fuzz_addr */
-		{ "5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "5eff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "5f00::", ADDR_NONPUBLIC },
 		{ "5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "5f01::", ADDR_OK },
+		{ "5f01::", ADDR_UNALLOCATED },
 		/* fc00::/7 unique-local, RFC 4193 */
-		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "fc00::", ADDR_NONPUBLIC },
 		{ "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
-		{ "fe00::", ADDR_OK },
+		{ "fe00::", ADDR_UNALLOCATED },
 		/* fe80::/10 link-local, RFC 4291 */
-		{ "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_OK },
+		{ "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_UNALLOCATED },
 		{ "fe80::", ADDR_NONPUBLIC },
 		{ "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		/* fec0::/10 site-local (deprecated), RFC 3879 */
@@ -478,7 +490,7 @@ test_embedded_v4(void **state)
 		{ "2002:7f00:1:ffff:ffff:ffff:ffff:ffff", ADDR_NONPUBLIC },
 		{ "2002:0808:0808::1", ADDR_NONPUBLIC },
 		/* not an embedding: 64:ff9b::/96 neighbour */
-		{ "64:ff9b:0:0:0:1:7f00:1", ADDR_OK },
+		{ "64:ff9b:0:0:0:1:7f00:1", ADDR_UNALLOCATED },
 	};
 
 	(void)state;
@@ -563,6 +575,10 @@ test_allow_v6(void **state)
 		/* an anycast address refused with 192.0.0.0/24 */
 		{ "192.0.0.9", ADDR_OK },
 		{ "192.0.0.8", ADDR_NONPUBLIC },
+		/* unallocated space re-allowed, but for what deny names */
+		{ "4000::1", ADDR_OK },
+		{ "4000:dead::1", ADDR_DENYLIST },
+		{ "6000::1", ADDR_UNALLOCATED },
 	};
 	struct cidr_list allow = { NULL, 0 }, deny = { NULL, 0 };
 
@@ -573,7 +589,9 @@ test_allow_v6(void **state)
 	list_add(&allow, "2001::/32");
 	list_add(&allow, "2001:2::/48");
 	list_add(&allow, "192.0.0.9");
+	list_add(&allow, "4000::/3");
 	list_add(&deny, "64:ff9b:1:dead::/64");
+	list_add(&deny, "4000:dead::/32");
 	list_add(&deny, "8.8.4.0/24");
 	check_all(w, sizeof(w) / sizeof(w[0]), &allow, &deny);
 	cidr_list_free(&allow);
