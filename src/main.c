@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "config.h"
 #include "listen.h"
 #include "live.h"
@@ -166,7 +167,7 @@ serve(const struct options *o, const struct config *live,
 		return -1;
 	if (fd_is_listener(STDIN_FILENO))
 		return server_run_fastcgi(STDIN_FILENO, o->path, share);
-	return server_run_cgi(live, share);
+	return cgi_serve(live, share);
 }
 
 int

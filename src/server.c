@@ -1,5 +1,5 @@
 /*
- * server: the FastCGI accept loop and its worker threads, and plain CGI.
+ * server: the FastCGI accept loop and its worker threads.
  *
  * Workers share one epoll set holding the listening socket, a stop pipe
  * and the idle connections a web server asked to keep (FCGI_KEEP_CONN),
@@ -666,67 +666,4 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 	cidr_list_free(&web_servers);
 	log_info("stopped");
 	return rc;
-}
-
-/* ---- plain CGI ---- */
-
-extern char **environ;
-
-static ssize_t
-cgi_read(struct client *c, char *buf, size_t n)
-{
-	ssize_t got;
-
-	(void)c;
-	do
-		got = read(STDIN_FILENO, buf, n);
-	while (got == -1 && errno == EINTR);
-	return got;
-}
-
-static int
-cgi_write(struct client *c, const char *buf, size_t n)
-{
-	(void)c;
-	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
-}
-
-static int
-cgi_flush(struct client *c)
-{
-	(void)c;
-	return fflush(stdout) == 0 ? 0 : -1;
-}
-
-static void
-cgi_abort(struct client *c)
-{
-	(void)c;
-	fflush(stdout);
-	/*
-	 * A CGI response ends when stdout closes, so a web server cannot
-	 * tell this from a complete response unless the upstream sent a
-	 * Content-Length (a limit of CGI; FastCGI can tell).
-	 */
-	close(STDOUT_FILENO);
-}
-
-int
-server_run_cgi(const struct config *cfg, CURLSH *share)
-{
-	struct upstream *up;
-	struct client c = {
-		.read = cgi_read, .write = cgi_write, .flush = cgi_flush,
-		.abort = cgi_abort, .abort_unseen = true,
-	};
-
-	if ((up = upstream_new(cfg, share)) == NULL) {
-		log_error("out of memory");
-		return -1;
-	}
-	c.envp = environ;
-	proxy_serve(&c, up, cfg);
-	fflush(stdout);
-	upstream_free(up);
-	return 0;
 }
