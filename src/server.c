@@ -9,9 +9,8 @@
  * process wins the race for a connection, accept fails with EAGAIN and
  * the worker simply waits again.  No worker ever blocks on an idle kept
  * connection.  Reads and writes on a connection are bounded by
- * [timeouts] idle each, and reading by total deadlines (cutoff.c): the
- * request head by [timeouts] request_header, the body by total (set by
- * upstream.c), what follows the response by LINGER_MS.
+ * [timeouts] idle each, set here when it is accepted; fcgi.c bounds
+ * reading a request in total (cutoff.c), whose thread runs from here.
  *
  * Each request runs on the configuration snapshot current when it
  * arrived (live.c); SIGHUP makes the main thread load a
@@ -23,11 +22,8 @@
 #include "server.h"
 
 #include <errno.h>
-#include <fastcgi.h>
-#include <fcgiapp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,12 +35,11 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "addr.h"
-#include "client.h"
 #include "cutoff.h"
+#include "fcgi.h"
 #include "live.h"
 #include "log.h"
 #include "proxy.h"
@@ -56,7 +51,7 @@ struct worker {
 	const struct config	*cfg;		/* the current request's snapshot */
 	unsigned long		 gen;
 	CURLSH			*share;
-	FCGX_Request		 req;
+	struct fcgi		*fc;		/* its FastCGI requests */
 	struct upstream		*up;
 };
 
@@ -67,147 +62,6 @@ static atomic_bool stopping;
 static const char *config_path;
 static struct cidr_list web_servers;	/* FCGI_WEB_SERVER_ADDRS */
 static int stop_pipe[2] = { -1, -1 };
-
-/* ---- FastCGI client ---- */
-
-static ssize_t
-fcgi_read(struct client *c, char *buf, size_t n)
-{
-	struct worker *w = c->ctx;
-	FCGX_Request *r = &w->req;
-	int got;
-
-	/* a cut TCP connection still reads what arrives: stop here */
-	if (cutoff_passed(w->id))
-		return -1;
-	got = FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
-	if (got < 0 || (got == 0 && FCGX_GetError(r->in) != 0))
-		return -1;
-	return got;
-}
-
-static void
-fcgi_read_deadline(struct client *c, int64_t at)
-{
-	struct worker *w = c->ctx;
-
-	cutoff_set(w->id, at, SHUT_RD);
-}
-
-/*
- * Writes of at least this much bypass libfcgi's stream, which cuts all
- * output into 8 KiB records, one write(2) each: they go out as records
- * of up to 64 KiB, header and data in one writev(2).
- */
-#define DIRECT_WRITE_MIN	8192
-#define FCGI_STDOUT_TYPE	6
-#define RECORD_MAX		65535
-
-static int
-write_record(int fd, int request_id, const char *buf, size_t len)
-{
-	unsigned char h[8] = { 1, FCGI_STDOUT_TYPE,
-	    (unsigned char)(request_id >> 8), (unsigned char)request_id,
-	    (unsigned char)(len >> 8), (unsigned char)len, 0, 0 };
-	struct iovec iov[2] = {
-		{ .iov_base = h, .iov_len = sizeof(h) },
-		{ .iov_base = (void *)(uintptr_t)buf, .iov_len = len },
-	};
-	struct iovec *v = iov;
-	int nv = 2;
-
-	while (nv > 0) {
-		ssize_t w = writev(fd, v, nv);
-
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;	/* EAGAIN: SO_SNDTIMEO ([timeouts] idle) */
-		}
-		while (nv > 0 && (size_t)w >= v->iov_len) {
-			w -= (ssize_t)v->iov_len;
-			v++;
-			nv--;
-		}
-		if (nv > 0) {
-			v->iov_base = (char *)v->iov_base + w;
-			v->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
-
-static int
-fcgi_write(struct client *c, const char *buf, size_t n)
-{
-	FCGX_Request *r = &((struct worker *)c->ctx)->req;
-
-	if (n >= DIRECT_WRITE_MIN && r->ipcFd >= 0) {
-		/* what libfcgi holds goes first, to keep the order */
-		if (FCGX_GetError(r->out) != 0 || FCGX_FFlush(r->out) != 0)
-			return -1;
-		while (n > 0) {
-			size_t len = n > RECORD_MAX ? RECORD_MAX : n;
-
-			if (write_record(r->ipcFd, r->requestId, buf, len) == -1)
-				return -1;
-			buf += len;
-			n -= len;
-		}
-		return 0;
-	}
-	while (n > 0) {
-		int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
-
-		if (FCGX_PutStr(buf, chunk, r->out) != chunk)
-			return -1;
-		buf += chunk;
-		n -= (size_t)chunk;
-	}
-	return 0;
-}
-
-static int
-fcgi_flush(struct client *c)
-{
-	FCGX_Request *r = &((struct worker *)c->ctx)->req;
-
-	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
-}
-
-/*
- * Close the connection without FCGI_END_REQUEST, so the web server sees
- * the response as broken rather than complete.  nginx without response
- * buffering takes a bare close for the end of a response and leaves its
- * client waiting, so an FCGI_UNKNOWN_TYPE record goes first: no web
- * server expects one there, and each takes it as a protocol error and
- * drops its client's connection.
- */
-static void
-fcgi_abort(struct client *c)
-{
-	static const unsigned char broken[16] = {
-		FCGI_VERSION_1, FCGI_UNKNOWN_TYPE, 0, 0, 0, 8, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0,
-	};
-	FCGX_Request *r = &((struct worker *)c->ctx)->req;
-
-	FCGX_FFlush(r->out);
-	if (r->ipcFd >= 0) {
-		if (write(r->ipcFd, broken, sizeof(broken)) == -1)
-			log_debug("abort record: %s", strerror(errno));
-		shutdown(r->ipcFd, SHUT_RDWR);
-	}
-	FCGX_Free(r, 1);
-}
-
-static int
-fcgi_watch_fd(struct client *c)
-{
-	FCGX_Request *r = &((struct worker *)c->ctx)->req;
-
-	return r->ipcFd;
-}
 
 /* ---- workers ---- */
 
@@ -404,33 +258,6 @@ next_connection(struct worker *w, bool *was_kept)
 }
 
 /*
- * After a response on a connection the web server asked to keep
- * (FCGI_KEEP_CONN): is it clean for the next request?  The rest of the
- * request body, if any, is read and dropped, up to a bound; a request
- * whose body was left unread past that is not worth the wait.
- */
-static bool
-can_keep(FCGX_Request *r)
-{
-	char scratch[4096];
-	int i, got;
-
-	if (r->ipcFd < 0 || !r->keepConnection || stopping ||
-	    atomic_load(&kept) >= KEPT_MAX)
-		return false;
-	if (r->in == NULL || FCGX_GetError(r->in) != 0)
-		return false;
-	for (i = 0; i < 16; i++) {
-		if (FCGX_HasSeenEOF(r->in))
-			return FCGX_GetError(r->in) == 0;
-		got = FCGX_GetStr(scratch, sizeof(scratch), r->in);
-		if (got <= 0 && !FCGX_HasSeenEOF(r->in))
-			return false;
-	}
-	return FCGX_HasSeenEOF(r->in) && FCGX_GetError(r->in) == 0;
-}
-
-/*
  * Put a kept connection back in the set for any worker to take.  One
  * taken from the set is still registered there, disarmed by its
  * one-shot event; a new one is added.  (Closing a connection removes
@@ -452,82 +279,22 @@ keep(struct worker *w, int fd, bool registered)
 }
 
 /*
- * Reading what the web server sends after the response (the rest of an
- * unread body, then nothing until it closes: libfcgi reads until then
- * before it closes a connection) takes at most this long in all.
- */
-#define LINGER_MS	2000
-
-/*
- * Read the request's head (FCGI_BEGIN_REQUEST and the params) within
- * [timeouts] request_header, however slowly its bytes come: false when
- * none came complete, and libfcgi closed fd.
- */
-static bool
-read_head(struct worker *w, int fd)
-{
-	long limit = w->cfg->request_header_ms;
-
-	if (cutoff_watch(w->id, fd) == -1) {
-		log_error("worker %d: cannot watch a FastCGI connection: %s",
-		    w->id, strerror(errno));
-		close(fd);
-		return false;
-	}
-	if (limit > 0)
-		cutoff_set(w->id, now_ms() + limit, SHUT_RDWR);
-	w->req.ipcFd = fd;
-	w->req.keepConnection = 1;	/* Accept_r must not close it */
-	if (FCGX_Accept_r(&w->req) != 0) {
-		if (cutoff_unwatch(w->id))
-			log_warn("worker %d: a FastCGI request head took longer "
-			    "than [timeouts] request_header (%ld ms): "
-			    "connection closed", w->id, limit);
-		return false;
-	}
-	cutoff_set(w->id, 0, SHUT_RD);	/* the body's is upstream.c's */
-	return true;
-}
-
-/*
  * After the response: keep the connection for the web server's next
- * request when it asked and the connection is clean, else close it.
- * Either way what it still sends is read for at most LINGER_MS.
+ * request when it asked, the connection is clean and there is room,
+ * else close it.
  */
 static void
 finish(struct worker *w, int fd, bool was_kept)
 {
-	bool cut;
-
-	cutoff_set(w->id, now_ms() + LINGER_MS, SHUT_RD);
-	if (!cutoff_passed(w->id) && can_keep(&w->req)) {
-		FCGX_Finish_r(&w->req);
-		cut = cutoff_unwatch(w->id);
-		if (w->req.ipcFd == fd && !cut) {	/* still open */
-			w->req.ipcFd = -1;
-			keep(w, fd, was_kept);
-			return;
-		}
-		log_debug("worker %d: FastCGI connection closed after an "
-		    "error", w->id);
-		w->req.keepConnection = 0;
-		FCGX_Free(&w->req, 1);
-		return;
-	}
-	w->req.keepConnection = 0;
-	FCGX_Finish_r(&w->req);
-	cutoff_unwatch(w->id);
+	if (fcgi_finish(w->fc, fd, !stopping &&
+	    atomic_load(&kept) < KEPT_MAX))
+		keep(w, fd, was_kept);
 }
 
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct client c = {
-		.read = fcgi_read, .read_deadline = fcgi_read_deadline,
-		.write = fcgi_write, .flush = fcgi_flush, .abort = fcgi_abort,
-		.watch_fd = fcgi_watch_fd, .ctx = w,
-	};
 	bool was_kept;
 	int fd;
 
@@ -535,17 +302,15 @@ worker_main(void *arg)
 		/* this request's configuration, until it ends */
 		w->cfg = live_acquire(&w->gen);
 		set_io_timeout(fd, w->cfg->idle_ms);
-		if (read_head(w, fd)) {
-			c.envp = w->req.envp;
+		if (fcgi_accept(w->fc, fd, w->cfg->request_header_ms)) {
 			upstream_use(w->up, w->cfg, w->gen,
 			    live_pool_gen(w->cfg));
-			proxy_serve(&c, w->up, w->cfg);
+			proxy_serve(fcgi_client(w->fc), w->up, w->cfg);
 			finish(w, fd, was_kept);
 		}
 		live_release(w->cfg);
 		w->cfg = NULL;
 	}
-	FCGX_Free(&w->req, 1);
 	return NULL;
 }
 
@@ -606,7 +371,7 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		log_error("set-up: %s", strerror(errno));
 		return -1;
 	}
-	if (FCGX_Init() != 0) {
+	if (fcgi_init() == -1) {
 		log_error("FCGX_Init failed");
 		return -1;
 	}
@@ -637,10 +402,11 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		w->id = (int)i;
 		w->share = share;
 		if ((w->up = upstream_new(cfg, share)) == NULL ||
-		    FCGX_InitRequest(&w->req, -1, 0) != 0 ||
+		    (w->fc = fcgi_new(w->id)) == NULL ||
 		    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			log_error("cannot start worker %ld", i);
 			upstream_free(w->up);
+			fcgi_free(w->fc);
 			rc = -1;
 			break;
 		}
@@ -656,6 +422,7 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		log_error("stop pipe: %s", strerror(errno));
 	for (i = 0; i < started; i++) {
 		pthread_join(workers[i].thread, NULL);
+		fcgi_free(workers[i].fc);
 		upstream_free(workers[i].up);
 	}
 	cutoff_stop();

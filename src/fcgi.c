@@ -1,0 +1,304 @@
+/*
+ * fcgi: one worker's FastCGI requests over libfcgi's FCGX_Request.
+ *
+ * libfcgi reads the request and buffers the response; extproxy writes
+ * large output itself, as records of up to 64 KiB, and writes the
+ * record that tells the web server a response broke off.  Reading a
+ * request is bounded in total (cutoff.c): its head by [timeouts]
+ * request_header, its body by the deadline upstream.c sets
+ * (read_deadline), what follows the response by LINGER_MS.  Each read
+ * and write is bounded by the connection's [timeouts] idle, which the
+ * server sets when it accepts the connection.
+ */
+#include <config.h>
+
+#include "fcgi.h"
+
+#include <errno.h>
+#include <fastcgi.h>
+#include <fcgiapp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "cutoff.h"
+#include "log.h"
+
+struct fcgi {
+	int		 id;		/* the worker's, and its cutoff slot */
+	FCGX_Request	 req;
+	struct client	 client;
+};
+
+/* ---- the request as a struct client ---- */
+
+static ssize_t
+fcgi_read(struct client *c, char *buf, size_t n)
+{
+	struct fcgi *f = c->ctx;
+	FCGX_Request *r = &f->req;
+	int got;
+
+	/* a cut TCP connection still reads what arrives: stop here */
+	if (cutoff_passed(f->id))
+		return -1;
+	got = FCGX_GetStr(buf, n > 1 << 30 ? 1 << 30 : (int)n, r->in);
+	if (got < 0 || (got == 0 && FCGX_GetError(r->in) != 0))
+		return -1;
+	return got;
+}
+
+static void
+fcgi_read_deadline(struct client *c, int64_t at)
+{
+	struct fcgi *f = c->ctx;
+
+	cutoff_set(f->id, at, SHUT_RD);
+}
+
+/*
+ * Writes of at least this much bypass libfcgi's stream, which cuts all
+ * output into 8 KiB records, one write(2) each: they go out as records
+ * of up to 64 KiB, header and data in one writev(2).
+ */
+#define DIRECT_WRITE_MIN	8192
+#define FCGI_STDOUT_TYPE	6
+#define RECORD_MAX		65535
+
+static int
+write_record(int fd, int request_id, const char *buf, size_t len)
+{
+	unsigned char h[8] = { 1, FCGI_STDOUT_TYPE,
+	    (unsigned char)(request_id >> 8), (unsigned char)request_id,
+	    (unsigned char)(len >> 8), (unsigned char)len, 0, 0 };
+	struct iovec iov[2] = {
+		{ .iov_base = h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)(uintptr_t)buf, .iov_len = len },
+	};
+	struct iovec *v = iov;
+	int nv = 2;
+
+	while (nv > 0) {
+		ssize_t w = writev(fd, v, nv);
+
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;	/* EAGAIN: SO_SNDTIMEO ([timeouts] idle) */
+		}
+		while (nv > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			nv--;
+		}
+		if (nv > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static int
+fcgi_write(struct client *c, const char *buf, size_t n)
+{
+	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+
+	if (n >= DIRECT_WRITE_MIN && r->ipcFd >= 0) {
+		/* what libfcgi holds goes first, to keep the order */
+		if (FCGX_GetError(r->out) != 0 || FCGX_FFlush(r->out) != 0)
+			return -1;
+		while (n > 0) {
+			size_t len = n > RECORD_MAX ? RECORD_MAX : n;
+
+			if (write_record(r->ipcFd, r->requestId, buf, len) == -1)
+				return -1;
+			buf += len;
+			n -= len;
+		}
+		return 0;
+	}
+	while (n > 0) {
+		int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
+
+		if (FCGX_PutStr(buf, chunk, r->out) != chunk)
+			return -1;
+		buf += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+static int
+fcgi_flush(struct client *c)
+{
+	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+
+	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+}
+
+/*
+ * Close the connection without FCGI_END_REQUEST, so the web server sees
+ * the response as broken rather than complete.  nginx without response
+ * buffering takes a bare close for the end of a response and leaves its
+ * client waiting, so an FCGI_UNKNOWN_TYPE record goes first: no web
+ * server expects one there, and each takes it as a protocol error and
+ * drops its client's connection.
+ */
+static void
+fcgi_abort(struct client *c)
+{
+	static const unsigned char broken[16] = {
+		FCGI_VERSION_1, FCGI_UNKNOWN_TYPE, 0, 0, 0, 8, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+
+	FCGX_FFlush(r->out);
+	if (r->ipcFd >= 0) {
+		if (write(r->ipcFd, broken, sizeof(broken)) == -1)
+			log_debug("abort record: %s", strerror(errno));
+		shutdown(r->ipcFd, SHUT_RDWR);
+	}
+	FCGX_Free(r, 1);
+}
+
+static int
+fcgi_watch_fd(struct client *c)
+{
+	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+
+	return r->ipcFd;
+}
+
+/* ---- a request on an accepted connection ---- */
+
+/*
+ * Reading what the web server sends after the response (the rest of an
+ * unread body, then nothing until it closes: libfcgi reads until then
+ * before it closes a connection) takes at most this long in all.
+ */
+#define LINGER_MS	2000
+
+bool
+fcgi_accept(struct fcgi *f, int fd, long limit)
+{
+	if (cutoff_watch(f->id, fd) == -1) {
+		log_error("worker %d: cannot watch a FastCGI connection: %s",
+		    f->id, strerror(errno));
+		close(fd);
+		return false;
+	}
+	if (limit > 0)
+		cutoff_set(f->id, now_ms() + limit, SHUT_RDWR);
+	f->req.ipcFd = fd;
+	f->req.keepConnection = 1;	/* Accept_r must not close it */
+	if (FCGX_Accept_r(&f->req) != 0) {
+		if (cutoff_unwatch(f->id))
+			log_warn("worker %d: a FastCGI request head took longer "
+			    "than [timeouts] request_header (%ld ms): "
+			    "connection closed", f->id, limit);
+		return false;
+	}
+	cutoff_set(f->id, 0, SHUT_RD);	/* the body's is upstream.c's */
+	f->client.envp = f->req.envp;
+	return true;
+}
+
+/*
+ * After a response on a connection the web server asked to keep
+ * (FCGI_KEEP_CONN): is it clean for the next request?  The rest of the
+ * request body, if any, is read and dropped, up to a bound; a request
+ * whose body was left unread past that is not worth the wait.
+ */
+static bool
+can_keep(FCGX_Request *r)
+{
+	char scratch[4096];
+	int i, got;
+
+	if (r->ipcFd < 0 || !r->keepConnection)
+		return false;
+	if (r->in == NULL || FCGX_GetError(r->in) != 0)
+		return false;
+	for (i = 0; i < 16; i++) {
+		if (FCGX_HasSeenEOF(r->in))
+			return FCGX_GetError(r->in) == 0;
+		got = FCGX_GetStr(scratch, sizeof(scratch), r->in);
+		if (got <= 0 && !FCGX_HasSeenEOF(r->in))
+			return false;
+	}
+	return FCGX_HasSeenEOF(r->in) && FCGX_GetError(r->in) == 0;
+}
+
+bool
+fcgi_finish(struct fcgi *f, int fd, bool may_keep)
+{
+	bool cut;
+
+	cutoff_set(f->id, now_ms() + LINGER_MS, SHUT_RD);
+	if (!cutoff_passed(f->id) && may_keep && can_keep(&f->req)) {
+		FCGX_Finish_r(&f->req);
+		cut = cutoff_unwatch(f->id);
+		if (f->req.ipcFd == fd && !cut) {	/* still open */
+			f->req.ipcFd = -1;
+			return true;
+		}
+		log_debug("worker %d: FastCGI connection closed after an "
+		    "error", f->id);
+		f->req.keepConnection = 0;
+		FCGX_Free(&f->req, 1);
+		return false;
+	}
+	f->req.keepConnection = 0;
+	FCGX_Finish_r(&f->req);
+	cutoff_unwatch(f->id);
+	return false;
+}
+
+/* ---- set-up ---- */
+
+int
+fcgi_init(void)
+{
+	return FCGX_Init() == 0 ? 0 : -1;
+}
+
+struct fcgi *
+fcgi_new(int id)
+{
+	struct fcgi *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if (FCGX_InitRequest(&f->req, -1, 0) != 0) {
+		free(f);
+		return NULL;
+	}
+	f->id = id;
+	f->client = (struct client){
+		.read = fcgi_read, .read_deadline = fcgi_read_deadline,
+		.write = fcgi_write, .flush = fcgi_flush, .abort = fcgi_abort,
+		.watch_fd = fcgi_watch_fd, .ctx = f,
+	};
+	return f;
+}
+
+void
+fcgi_free(struct fcgi *f)
+{
+	if (f == NULL)
+		return;
+	FCGX_Free(&f->req, 1);
+	free(f);
+}
+
+struct client *
+fcgi_client(struct fcgi *f)
+{
+	return &f->client;
+}
