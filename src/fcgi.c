@@ -63,20 +63,33 @@ fcgi_read_deadline(struct client *c, int64_t at)
 /*
  * Writes of at least this much bypass libfcgi's stream, which cuts all
  * output into 8 KiB records, one write(2) each: they go out as records
- * of up to 64 KiB, header and data in one writev(2).
+ * of up to FCGI_MAX_LENGTH (64 KiB), header and data in one writev(2).
  */
 #define DIRECT_WRITE_MIN	8192
-#define FCGI_STDOUT_TYPE	6
-#define RECORD_MAX		65535
 
+_Static_assert(sizeof(FCGI_Header) == FCGI_HEADER_LEN, "FCGI_Header");
+
+/* The header of a record of type with len bytes of content. */
+static FCGI_Header
+record_header(unsigned char type, int request_id, size_t len)
+{
+	return (FCGI_Header){
+		.version = FCGI_VERSION_1,
+		.type = type,
+		.requestIdB1 = (unsigned char)(request_id >> 8),
+		.requestIdB0 = (unsigned char)request_id,
+		.contentLengthB1 = (unsigned char)(len >> 8),
+		.contentLengthB0 = (unsigned char)len,
+	};
+}
+
+/* An FCGI_STDOUT record of len bytes, at most FCGI_MAX_LENGTH. */
 static int
 write_record(int fd, int request_id, const char *buf, size_t len)
 {
-	unsigned char h[8] = { 1, FCGI_STDOUT_TYPE,
-	    (unsigned char)(request_id >> 8), (unsigned char)request_id,
-	    (unsigned char)(len >> 8), (unsigned char)len, 0, 0 };
+	FCGI_Header h = record_header(FCGI_STDOUT, request_id, len);
 	struct iovec iov[2] = {
-		{ .iov_base = h, .iov_len = sizeof(h) },
+		{ .iov_base = &h, .iov_len = FCGI_HEADER_LEN },
 		{ .iov_base = (void *)(uintptr_t)buf, .iov_len = len },
 	};
 	struct iovec *v = iov;
@@ -113,7 +126,7 @@ fcgi_write(struct client *c, const char *buf, size_t n)
 		if (FCGX_GetError(r->out) != 0 || FCGX_FFlush(r->out) != 0)
 			return -1;
 		while (n > 0) {
-			size_t len = n > RECORD_MAX ? RECORD_MAX : n;
+			size_t len = n > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : n;
 
 			if (write_record(r->ipcFd, r->requestId, buf, len) == -1)
 				return -1;
@@ -152,15 +165,15 @@ fcgi_flush(struct client *c)
 static void
 fcgi_abort(struct client *c)
 {
-	static const unsigned char broken[16] = {
-		FCGI_VERSION_1, FCGI_UNKNOWN_TYPE, 0, 0, 0, 8, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0,
+	const FCGI_UnknownTypeRecord broken = {
+		.header = record_header(FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID,
+		    sizeof(FCGI_UnknownTypeBody)),
 	};
 	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
 
 	FCGX_FFlush(r->out);
 	if (r->ipcFd >= 0) {
-		if (write(r->ipcFd, broken, sizeof(broken)) == -1)
+		if (write(r->ipcFd, &broken, sizeof(broken)) == -1)
 			log_debug("abort record: %s", strerror(errno));
 		shutdown(r->ipcFd, SHUT_RDWR);
 	}
