@@ -65,6 +65,7 @@ cgi_serve(const struct config *cfg, CURLSH *share)
 	struct client c = {
 		.read = cgi_read, .write = cgi_write, .flush = cgi_flush,
 		.abort = cgi_abort, .abort_unseen = true,
+		/* no watch_fd, so no gone: stdin is not watched */
 	};
 
 	if ((up = upstream_new(cfg, share)) == NULL) {

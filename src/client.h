@@ -29,9 +29,16 @@ struct client {
 	/*
 	 * Once the request body has been read to its end: -1 if the client
 	 * can't be watched, else a descriptor that turns readable when the
-	 * client goes away (see client_gone()).
+	 * client goes away (then ask gone()).  NULL: never watched.
 	 */
 	int	(*watch_fd)(struct client *);
+	/*
+	 * watch_fd()'s descriptor turned readable: has the client gone away
+	 * (its connection closed, or the web server sent
+	 * FCGI_ABORT_REQUEST)?  false: something else arrived, and the
+	 * descriptor is no use to watch.  NULL where watch_fd is.
+	 */
+	bool	(*gone)(struct client *);
 	/*
 	 * abort() cannot tell the web server that the response broke off
 	 * (plain CGI): a response with a body asks it to close the client's

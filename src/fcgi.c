@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fastcgi.h>
 #include <fcgiapp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,26 @@ fcgi_watch_fd(struct client *c)
 	return r->ipcFd;
 }
 
+/*
+ * With the request read to its end, the web server sends nothing more
+ * on the connection unless it gives up: it closes the connection or
+ * sends FCGI_ABORT_REQUEST.  What arrived is peeked at, not taken.
+ */
+static bool
+fcgi_gone(struct client *c)
+{
+	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+	FCGI_Header h;
+	/* the version and type tell an abort from anything else */
+	const size_t want = offsetof(FCGI_Header, requestIdB1);
+	ssize_t n = recv(r->ipcFd, &h, want, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		return true;
+	return (size_t)n == want && h.version == FCGI_VERSION_1 &&
+	    h.type == FCGI_ABORT_REQUEST;
+}
+
 /* ---- a request on an accepted connection ---- */
 
 /*
@@ -296,7 +317,7 @@ fcgi_new(int id)
 	f->client = (struct client){
 		.read = fcgi_read, .read_deadline = fcgi_read_deadline,
 		.write = fcgi_write, .flush = fcgi_flush, .abort = fcgi_abort,
-		.watch_fd = fcgi_watch_fd, .ctx = f,
+		.watch_fd = fcgi_watch_fd, .gone = fcgi_gone, .ctx = f,
 	};
 	return f;
 }
