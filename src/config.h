@@ -81,8 +81,9 @@ int	config_from_dict(const struct _dictionary_ *d, struct config *c,
 	    struct config_errors *e);
 /*
  * For a reload: the keys that take effect only at start ([server]
- * listen and workers) get old's values in c, and report(arg, "[section]
- * key") is called for each that differed.  0, or -1 on ENOMEM.
+ * listen, workers and user) get old's values in c, and report(arg,
+ * "[section] key") is called for each that differed.  0, or -1 on
+ * ENOMEM.
  */
 int	config_keep_restart_keys(const struct config *old, struct config *c,
 	    void (*report)(void *arg, const char *key), void *arg);
