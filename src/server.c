@@ -315,16 +315,23 @@ worker_main(void *arg)
 }
 
 /* SIGTERM/SIGINT stop the server; SIGHUP reloads the configuration. */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/* Wait for a stop signal, reloading on each SIGHUP: 0, or -1. */
 static int
 wait_for_stop(void)
 {
 	sigset_t set;
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	stop_signals(&set);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			return -1;
@@ -348,22 +355,17 @@ watch(int fd, uint32_t events)
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int
-server_run_fastcgi(int fd, const char *path, CURLSH *share)
+/*
+ * The epoll set with the listening socket and the stop pipe, and
+ * libfcgi; the stop signals go to the main thread's sigwait() only.
+ */
+static int
+set_up(void)
 {
-	struct worker *workers;
-	const struct config *cfg;
 	sigset_t set;
-	long i, started = 0;
-	int rc = 0;
 
-	listen_fd = fd;
-	config_path = path;
-	if (load_web_servers() == -1) {
-		cidr_list_free(&web_servers);
-		return -1;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	if (fcntl(listen_fd, F_SETFL,
+	    fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1 ||
 	    pipe(stop_pipe) == -1 ||
 	    (epoll_fd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    watch(listen_fd, EPOLLIN | EPOLLEXCLUSIVE) == -1 ||
@@ -375,14 +377,76 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		log_error("FCGX_Init failed");
 		return -1;
 	}
-	/* only the main thread takes the stop signals, in sigwait() */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return 0;
+}
 
-	/* workers and listen never change: a reload keeps them */
+/*
+ * Start cfg's workers: how many started, with *rc -1 if not all of
+ * them.  Workers and listen never change: a reload keeps them.
+ */
+static long
+start_workers(struct worker *workers, const struct config *cfg,
+    CURLSH *share, int *rc)
+{
+	long i, started = 0;
+
+	for (i = 0; i < cfg->workers; i++) {
+		struct worker *w = &workers[i];
+
+		w->id = (int)i;
+		w->share = share;
+		if ((w->up = upstream_new(cfg, share)) == NULL ||
+		    (w->fc = fcgi_new(w->id)) == NULL ||
+		    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			log_error("cannot start worker %ld", i);
+			upstream_free(w->up);
+			fcgi_free(w->fc);
+			*rc = -1;
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+/*
+ * Stop accepting, wake the idle workers, and wait for each to finish
+ * the request it serves and the ones already queued.
+ */
+static void
+stop_workers(struct worker *workers, long started)
+{
+	long i;
+
+	atomic_store(&stopping, true);
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
+	if (write(stop_pipe[1], "x", 1) == -1)
+		log_error("stop pipe: %s", strerror(errno));
+	for (i = 0; i < started; i++) {
+		pthread_join(workers[i].thread, NULL);
+		fcgi_free(workers[i].fc);
+		upstream_free(workers[i].up);
+	}
+}
+
+int
+server_run_fastcgi(int fd, const char *path, CURLSH *share)
+{
+	struct worker *workers;
+	const struct config *cfg;
+	long started;
+	int rc = 0;
+
+	listen_fd = fd;
+	config_path = path;
+	if (load_web_servers() == -1) {
+		cidr_list_free(&web_servers);
+		return -1;
+	}
+	if (set_up() == -1)
+		return -1;
 	cfg = live_acquire(NULL);
 	if ((workers = calloc((size_t)cfg->workers, sizeof(*workers))) == NULL) {
 		log_error("out of memory");
@@ -396,35 +460,12 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 		live_release(cfg);
 		return -1;
 	}
-	for (i = 0; i < cfg->workers; i++) {
-		struct worker *w = &workers[i];
-
-		w->id = (int)i;
-		w->share = share;
-		if ((w->up = upstream_new(cfg, share)) == NULL ||
-		    (w->fc = fcgi_new(w->id)) == NULL ||
-		    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-			log_error("cannot start worker %ld", i);
-			upstream_free(w->up);
-			fcgi_free(w->fc);
-			rc = -1;
-			break;
-		}
-		started++;
-	}
+	started = start_workers(workers, cfg, share, &rc);
 	live_release(cfg);
 	log_info("serving FastCGI with %ld workers", started);
 	if (rc == 0)
 		rc = wait_for_stop();
-	atomic_store(&stopping, true);
-	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
-	if (write(stop_pipe[1], "x", 1) == -1)
-		log_error("stop pipe: %s", strerror(errno));
-	for (i = 0; i < started; i++) {
-		pthread_join(workers[i].thread, NULL);
-		fcgi_free(workers[i].fc);
-		upstream_free(workers[i].up);
-	}
+	stop_workers(workers, started);
 	cutoff_stop();
 	free(workers);
 	close(stop_pipe[0]);
