@@ -29,7 +29,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,11 +37,13 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "config.h"
 #include "cutoff.h"
 #include "fcgi.h"
 #include "live.h"
 #include "log.h"
 #include "proxy.h"
+#include "strlist.h"
 #include "upstream.h"
 
 struct worker {
