@@ -18,18 +18,22 @@
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 struct access_entry {
-	struct timespec		 start;		/* wall clock (CLOCK_REALTIME) */
+	/* wall clock (CLOCK_REALTIME) */
+	struct timespec		 start;
 	const char		*method;	/* as received, may be NULL */
 	const char		*target;	/* redacted, or NULL */
 	int			 status;
-	int64_t			 bytes_in;	/* request body, client to upstream */
-	int64_t			 bytes_out;	/* response body, upstream to client */
+	/* request body, client to upstream */
+	int64_t			 bytes_in;
+	/* response body, upstream to client */
+	int64_t			 bytes_out;
 	double			 ms;		/* duration */
 	bool			 reused;	/* upstream connection reused */
 	bool			 aborted;	/* response cut short */
 	enum deny		 deny;
 	enum timeout_kind	 timeout;
-	const char		*reason;	/* extproxy's own reason, or NULL */
+	/* extproxy's own reason, or NULL */
+	const char		*reason;
 };
 
 /*

@@ -11,7 +11,8 @@
 
 struct cidr {
 	int		family;		/* AF_INET or AF_INET6 */
-	unsigned char	addr[16];	/* network order; first 4 bytes used for AF_INET */
+	/* network order; first 4 bytes used for AF_INET */
+	unsigned char	addr[16];
 	unsigned	prefix;		/* 0..32 or 0..128 */
 };
 

@@ -127,7 +127,8 @@ parse_pattern(struct allow_pattern *p, const char *s, const char **why)
 		return -1;
 	}
 	for (i = 0; s[i] != '\0'; i++) {
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) {
+		if ((unsigned char)s[i] <= 0x20 ||
+		    (unsigned char)s[i] >= 0x7f) {
 			*why = "pattern contains whitespace, control or non-ASCII bytes";
 			return -1;
 		}

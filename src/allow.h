@@ -25,7 +25,8 @@ struct allowlist {
 };
 
 /* Compile one pattern; -1 with *why (static text) on error. */
-int	allowlist_add(struct allowlist *l, const char *pattern, const char **why);
+int	allowlist_add(struct allowlist *l, const char *pattern,
+	    const char **why);
 void	allowlist_free(struct allowlist *l);
 /* host lower case without trailing dot, port resolved, path as sent. */
 bool	allowlist_match(const struct allowlist *l, const char *scheme,

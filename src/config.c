@@ -94,7 +94,8 @@ static const struct key keys[] = {
 static int
 add_error(struct config_errors *e, const char *fmt, ...)
 {
-	struct strlist l = { e->v, e->n };	/* the errors, as what they are */
+	/* the errors, as what they are */
+	struct strlist l = { e->v, e->n };
 	va_list ap;
 	char *msg, *p;
 	int rc;
@@ -122,7 +123,8 @@ add_error(struct config_errors *e, const char *fmt, ...)
 void
 config_errors_free(struct config_errors *e)
 {
-	struct strlist l = { e->v, e->n };	/* the errors, as what they are */
+	/* the errors, as what they are */
+	struct strlist l = { e->v, e->n };
 
 	strlist_free(&l);
 	e->v = NULL;
@@ -188,7 +190,8 @@ resolve_entry(const char *s, const char **why)
 	long port;
 	bool v6, br = false;
 
-	if ((c1 = strchr(s, ':')) == NULL || (c2 = strchr(c1 + 1, ':')) == NULL) {
+	if ((c1 = strchr(s, ':')) == NULL ||
+	    (c2 = strchr(c1 + 1, ':')) == NULL) {
 		*why = "expected host:port:address";
 		return NULL;
 	}
@@ -278,23 +281,18 @@ has_space_or_ctl(const char *s)
 	return false;
 }
 
-/* Parse `val` for key k into c; on error, append a message to e. */
-static int
-set_value(struct config *c, const struct key *k, const char *val,
-    struct config_errors *e)
+/*
+ * A number, a duration, a size, a boolean or one of a few names into
+ * field; NULL, or what the value should have been.
+ */
+static const char *
+set_scalar(char *field, enum kind kind, const char *val)
 {
-	char *field = (char *)c + k->off;
 	const char *what = NULL;
 	long n;
 	int v;
 
-	switch (k->kind) {
-	case K_STRING:
-		free(*(char **)field);
-		*(char **)field = NULL;
-		if (val[0] != '\0' && (*(char **)field = strdup(val)) == NULL)
-			what = "out of memory";
-		break;
+	switch (kind) {
 	case K_WORKERS:
 		if (parse_int(val, 1, 1024, &n) == -1)
 			what = "expected a whole number from 1 to 1024";
@@ -320,6 +318,55 @@ set_value(struct config *c, const struct key *k, const char *val,
 		if (parse_bool(val, (bool *)field) == -1)
 			what = "expected true or false";
 		break;
+	case K_REDIRECT:
+		if (set_enum(&v, val, redirect_names, 3) == -1)
+			what = "expected passthrough, follow or block";
+		else
+			*(enum redirect_mode *)field = (enum redirect_mode)v;
+		break;
+	case K_LOGLEVEL:
+		if (set_enum(&v, val, log_level_names, LOG_LEVELS) == -1)
+			what = "expected error, warn, info or debug";
+		else
+			*(enum log_level *)field = (enum log_level)v;
+		break;
+	case K_LOGFORMAT:
+		if (set_enum(&v, val, format_names, 2) == -1)
+			what = "expected text or json";
+		else
+			*(enum log_format *)field = (enum log_format)v;
+		break;
+	default:	/* not a scalar: set_value() keeps those */
+		break;
+	}
+	return what;
+}
+
+/* Parse `val` for key k into c; on error, append a message to e. */
+static int
+set_value(struct config *c, const struct key *k, const char *val,
+    struct config_errors *e)
+{
+	char *field = (char *)c + k->off;
+	const char *what = NULL;
+
+	switch (k->kind) {
+	case K_STRING:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		if (val[0] != '\0' && (*(char **)field = strdup(val)) == NULL)
+			what = "out of memory";
+		break;
+	case K_WORKERS:
+	case K_COUNT:
+	case K_DURATION:
+	case K_SIZE:
+	case K_BOOL:
+	case K_REDIRECT:
+	case K_LOGLEVEL:
+	case K_LOGFORMAT:
+		what = set_scalar(field, k->kind, val);
+		break;
 	case K_LIST:
 		strlist_free((struct strlist *)field);
 		if (strlist_split(val, (struct strlist *)field) == -1)
@@ -334,18 +381,6 @@ set_value(struct config *c, const struct key *k, const char *val,
 	case K_RESOLVE:
 		strlist_free((struct strlist *)field);
 		return set_words(field, add_resolve, val, k, e);
-	case K_REDIRECT:
-		if (set_enum(&v, val, redirect_names, 3) == -1)
-			what = "expected passthrough, follow or block";
-		else
-			*(enum redirect_mode *)field = (enum redirect_mode)v;
-		break;
-	case K_LOGLEVEL:
-		if (set_enum(&v, val, log_level_names, LOG_LEVELS) == -1)
-			what = "expected error, warn, info or debug";
-		else
-			*(enum log_level *)field = (enum log_level)v;
-		break;
 	case K_URLPATH:
 		free(*(char **)field);
 		*(char **)field = NULL;
@@ -356,12 +391,6 @@ set_value(struct config *c, const struct key *k, const char *val,
 		else if (val[0] != '\0' &&
 		    (*(char **)field = strdup(val)) == NULL)
 			what = "out of memory";
-		break;
-	case K_LOGFORMAT:
-		if (set_enum(&v, val, format_names, 2) == -1)
-			what = "expected text or json";
-		else
-			*(enum log_format *)field = (enum log_format)v;
 		break;
 	}
 	if (what == NULL)

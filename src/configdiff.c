@@ -29,7 +29,8 @@ cidrs_differ(const struct cidr_list *a, const struct cidr_list *b)
 	for (i = 0; i < a->n; i++)
 		if (a->v[i].family != b->v[i].family ||
 		    a->v[i].prefix != b->v[i].prefix ||
-		    memcmp(a->v[i].addr, b->v[i].addr, sizeof(a->v[i].addr)) != 0)
+		    memcmp(a->v[i].addr, b->v[i].addr,
+		    sizeof(a->v[i].addr)) != 0)
 			return true;
 	return false;
 }
@@ -63,7 +64,8 @@ config_keep_restart_keys(const struct config *old, struct config *c,
 	char *listen = NULL, *user = NULL;
 
 	if (str_differs(old->listen, c->listen)) {
-		if (old->listen != NULL && (listen = strdup(old->listen)) == NULL)
+		if (old->listen != NULL &&
+		    (listen = strdup(old->listen)) == NULL)
 			return -1;
 		free(c->listen);
 		c->listen = listen;

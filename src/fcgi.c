@@ -102,7 +102,8 @@ write_record(int fd, int request_id, const char *buf, size_t len)
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;	/* EAGAIN: SO_SNDTIMEO ([timeouts] idle) */
+			/* EAGAIN: SO_SNDTIMEO ([timeouts] idle) */
+			return -1;
 		}
 		while (nv > 0 && (size_t)w >= v->iov_len) {
 			w -= (ssize_t)v->iov_len;
@@ -129,7 +130,8 @@ fcgi_write(struct client *c, const char *buf, size_t n)
 		while (n > 0) {
 			size_t len = n > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : n;
 
-			if (write_record(r->ipcFd, r->requestId, buf, len) == -1)
+			if (write_record(r->ipcFd, r->requestId, buf,
+			    len) == -1)
 				return -1;
 			buf += len;
 			n -= len;

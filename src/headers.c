@@ -282,7 +282,8 @@ declared_length(const struct hdr *all, size_t n, int64_t *len)
 				;
 			while (end > start && ows(end[-1]))
 				end--;
-			if (parse_length(start, (size_t)(end - start), &v) == -1 ||
+			if (parse_length(start, (size_t)(end - start),
+			    &v) == -1 ||
 			    (*len != -1 && v != *len))
 				return -1;
 			*len = v;

@@ -32,7 +32,8 @@ int	request_headers(char *const *envp, const struct strlist *strip,
 /* ---- upstream to client ---- */
 
 #define HDR_MAX_COUNT	256		/* response headers accepted */
-#define HDR_MAX_BYTES	(64 * 1024)	/* response header line bytes, CRLFs included */
+/* response header line bytes, CRLFs included */
+#define HDR_MAX_BYTES	(64 * 1024)
 
 /* One response header, split in place out of a copied line. */
 struct hdr {

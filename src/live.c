@@ -23,7 +23,8 @@
 #include "stats.h"
 
 struct snapshot {
-	struct config	cfg;		/* first: a config pointer is a snapshot */
+	/* first: a config pointer is a snapshot */
+	struct config	cfg;
 	unsigned long	gen;
 	unsigned long	pool_gen;	/* changes with config_pool_differs() */
 	atomic_long	refs;

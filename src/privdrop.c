@@ -59,7 +59,10 @@ privdrop_prepare(const char *user, struct privdrop *p)
 	if ((pw = lookup(user)) == NULL)
 		return -1;
 	if (geteuid() != 0) {
-		/* already unprivileged (systemd User=, say): fine if it is the user */
+		/*
+		 * already unprivileged (systemd User=, say): fine if it
+		 * is the user
+		 */
 		if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
 			return 0;
 		log_error("[server] user: cannot switch to \"%s\" without root "

@@ -14,7 +14,8 @@
 struct request {
 	enum method	 method;
 	const char	*method_name;
-	const char	*target;	/* Proxy-To, else Forward-To; NULL if none */
+	/* Proxy-To, else Forward-To; NULL if none */
+	const char	*target;
 	int64_t		 content_length; /* 0 when absent */
 	bool		 has_body;	/* send a body (and Content-Length) */
 	bool		 has_content_type;

@@ -8,7 +8,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define ADD(c, n)	atomic_fetch_add_explicit(&(c), (n), memory_order_relaxed)
+#define ADD(c, n)	atomic_fetch_add_explicit(&(c), (n), \
+	    memory_order_relaxed)
 #define GET(c)		atomic_load_explicit(&(c), memory_order_relaxed)
 
 static struct {

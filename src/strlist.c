@@ -30,7 +30,8 @@ strlist_split(const char *s, struct strlist *out)
 		start = p;
 		while (*p != '\0' && !is_sep(*p))
 			p++;
-		if (strlist_add(out, strndup(start, (size_t)(p - start))) == -1) {
+		if (strlist_add(out, strndup(start,
+		    (size_t)(p - start))) == -1) {
 			strlist_free(out);
 			return -1;
 		}

@@ -165,7 +165,8 @@ target_describe(struct target *t, const char **why)
 	size_t n;
 
 	clear_derived(t);
-	if (curl_url_get(t->url, CURLUPART_SCHEME, &t->scheme, 0) != CURLUE_OK) {
+	if (curl_url_get(t->url, CURLUPART_SCHEME, &t->scheme, 0) !=
+	    CURLUE_OK) {
 		*why = "target has no scheme";
 		return -1;
 	}
