@@ -35,7 +35,8 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	    to != NULL && mark != NULL) {
 		done = 1;
 		if (rename(from, to) == 0 &&
-		    (mfd = open(mark, O_WRONLY | O_CREAT | O_TRUNC, 0644)) != -1)
+		    (mfd = open(mark, O_WRONLY | O_CREAT | O_TRUNC,
+		    0644)) != -1)
 			close(mfd);
 	}
 	return rc;

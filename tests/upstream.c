@@ -194,7 +194,8 @@ static int write_chunk(int fd, const void *data, size_t n)
 
 static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	struct timespec ts = { (time_t)(ms / 1000),
+	    (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -239,20 +240,24 @@ static size_t find_head_end(const char *b, size_t from, size_t len)
 
 static int read_head(struct conn *c, size_t *head_len)
 {
-	memmove(c->buf, c->buf + c->pos, c->end - c->pos);  /* pipelined bytes */
+	/* pipelined bytes */
+	memmove(c->buf, c->buf + c->pos, c->end - c->pos);
 	c->end -= c->pos;
 	c->pos = c->keep = 0;
 	size_t scanned = 0;
 	for (;;) {
-		size_t skip = 0;   /* empty lines before a request line are ignored */
-		while (skip < c->end && (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
+		/* empty lines before a request line are ignored */
+		size_t skip = 0;
+		while (skip < c->end &&
+		    (c->buf[skip] == '\r' || c->buf[skip] == '\n'))
 			skip++;
 		if (skip > 0) {
 			memmove(c->buf, c->buf + skip, c->end - skip);
 			c->end -= skip;
 			scanned = 0;
 		}
-		size_t n = find_head_end(c->buf, scanned > 2 ? scanned - 2 : 0, c->end);
+		size_t n = find_head_end(c->buf, scanned > 2 ? scanned - 2 : 0,
+		    c->end);
 		if (n > HEAD_MAX || (n == 0 && c->end > HEAD_MAX))
 			return 431;
 		if (n > 0) {
@@ -351,7 +356,8 @@ static int parse_header(struct req *rq, const char *line, size_t len)
 	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
 	struct hdr *h = &rq->h[rq->nh++];
-	*h = (struct hdr){ line, v, len, (size_t)(colon - line), (size_t)(e - v) };
+	*h = (struct hdr){ line, v, len, (size_t)(colon - line),
+	    (size_t)(e - v) };
 	return 0;
 }
 
@@ -407,7 +413,8 @@ static int parse_head(struct conn *c, size_t head_len)
 		s[len] = *nl = '\0';
 		if (len == 0)
 			break;
-		int r = first ? parse_request_line(rq, s) : parse_header(rq, s, len);
+		int r = first ? parse_request_line(rq, s) :
+		    parse_header(rq, s, len);
 		if (r)
 			return r;
 		s = nl + 1;
@@ -608,7 +615,8 @@ static int send_error(struct conn *c, int status)
 
 static bool path_is(const struct req *rq, const char *p)
 {
-	return rq->path_len == strlen(p) && memcmp(rq->path, p, rq->path_len) == 0;
+	return rq->path_len == strlen(p) &&
+	    memcmp(rq->path, p, rq->path_len) == 0;
 }
 
 /* Does the path start with PREFIX? Sets REST to what follows. */
@@ -655,7 +663,8 @@ static void percent_decode(struct sbuf *out, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
 		    hexval(s[i + 2]) >= 0) {
-			char ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			char ch = (char)(hexval(s[i + 1]) * 16 +
+			    hexval(s[i + 2]));
 			sb_add(out, &ch, 1);
 			i += 2;
 		} else {
@@ -702,7 +711,8 @@ static int route_bytes(struct conn *c, const char *s, size_t n)
 	bool chunked = query_flag(rq, "chunked"), nolen = query_flag(rq, "nolength");
 	if (nolen)
 		rq->close = true;
-	int64_t clen = nolen ? LEN_NONE : chunked ? LEN_CHUNKED : (int64_t)total;
+	int64_t clen = nolen ? LEN_NONE : chunked ? LEN_CHUNKED :
+	    (int64_t)total;
 	if (send_head(c, 200, "application/octet-stream", clen, NULL))
 		return -1;
 	if (rq->head)
@@ -1130,7 +1140,8 @@ static void blackhole(int lfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	if (listen(lfd, 0) < 0 || getsockname(lfd, (struct sockaddr *)&ss, &len) < 0) {
+	if (listen(lfd, 0) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &len) < 0) {
 		perror("upstream: blackhole");
 		exit(1);
 	}
@@ -1228,7 +1239,8 @@ int main(int argc, char **argv)
 			hole = true;
 		else if (opt == 'a')
 			addr = optarg;
-		else if (opt == 'p' && parse_num(optarg, strlen(optarg), 65535, &port))
+		else if (opt == 'p' &&
+		    parse_num(optarg, strlen(optarg), 65535, &port))
 			continue;
 		else if (opt == 'f')
 			portfile = optarg;
@@ -1236,7 +1248,8 @@ int main(int argc, char **argv)
 		    parse_num(optarg, strlen(optarg), MS_MAX, &g_keepalive_ms))
 			continue;
 		else if (opt == 'n' &&
-		    parse_num(optarg, strlen(optarg), UINT32_MAX, &g_max_requests))
+		    parse_num(optarg, strlen(optarg), UINT32_MAX,
+		    &g_max_requests))
 			continue;
 		else
 			usage();
@@ -1257,8 +1270,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
+			/* out of descriptors or memory */
 			if (errno != EINTR && errno != ECONNABORTED)
-				sleep_ms(50);   /* out of descriptors or memory */
+				sleep_ms(50);
 			continue;
 		}
 		spawn(fd, atomic_fetch_add(&g_conns, 1) + 1);

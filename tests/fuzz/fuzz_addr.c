@@ -111,7 +111,8 @@ ref_in(int family, const unsigned char *net, unsigned prefix, int afamily,
 	if (family != afamily)
 		return false;
 	for (i = 0; i < prefix; i++)
-		if (((net[i / 8] >> (7 - i % 8)) & 1) != ((a[i / 8] >> (7 - i % 8)) & 1))
+		if (((net[i / 8] >> (7 - i % 8)) & 1) !=
+		    ((a[i / 8] >> (7 - i % 8)) & 1))
 			return false;
 	return true;
 }
@@ -122,7 +123,8 @@ ref_in_list(const struct cidr_list *l, int family, const unsigned char *a)
 	size_t i;
 
 	for (i = 0; l != NULL && i < l->n; i++)
-		if (ref_in(l->v[i].family, l->v[i].addr, l->v[i].prefix, family, a))
+		if (ref_in(l->v[i].family, l->v[i].addr, l->v[i].prefix,
+		    family, a))
 			return true;
 	return false;
 }
@@ -173,7 +175,8 @@ ref_judge(int family, const unsigned char *a, const struct cidr_list *allow,
 	    memcmp(a, unspec, 16) == 0)
 		return v;
 	for (i = 0; i < NELEM(embed); i++) {
-		if (!ref_in(AF_INET6, embed[i].addr, embed[i].prefix, AF_INET6, a))
+		if (!ref_in(AF_INET6, embed[i].addr, embed[i].prefix,
+		    AF_INET6, a))
 			continue;
 		for (j = 0; j < 4; j++)
 			v4[j] = a[ref_embed[i].off + j] ^

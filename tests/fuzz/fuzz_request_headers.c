@@ -70,7 +70,8 @@ ref_name(const char *param, char *buf, size_t size)
 			if (p == param + 5 || p[-1] == '_' || p + 1 == eq)
 				return false;
 			buf[i++] = '-';
-		} else if (isupper((unsigned char)*p) || isdigit((unsigned char)*p))
+		} else if (isupper((unsigned char)*p) ||
+		    isdigit((unsigned char)*p))
 			buf[i++] = (p == param + 5 || p[-1] == '_') ? *p :
 			    (char)tolower((unsigned char)*p);
 		else
@@ -209,7 +210,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (line = text; line != NULL && n < MAX_PARAMS; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
-		if (strchr(line, '=') != NULL)	/* libfcgi's params always have one */
+		/* libfcgi's params always have one */
+		if (strchr(line, '=') != NULL)
 			envp[n++] = line;
 	}
 	envp[n] = NULL;

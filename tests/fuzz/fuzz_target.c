@@ -88,7 +88,8 @@ ref_glob(const char *p, const char *s, bool nocase)
 			if (p[i - 1] == '*')
 				cur[j] = prev[j] || cur[j - 1];
 			else if (nocase)
-				cur[j] = prev[j - 1] && tolower((unsigned char)p[i - 1]) ==
+				cur[j] = prev[j - 1] &&
+				    tolower((unsigned char)p[i - 1]) ==
 				    tolower((unsigned char)s[j - 1]);
 			else
 				cur[j] = prev[j - 1] && p[i - 1] == s[j - 1];
@@ -187,7 +188,8 @@ ref_match_one(const char *scheme, const char *host, long port,
 		return false;
 	if (!ref_glob(rhost, host, true))
 		return false;
-	return rpath == NULL || (ref_plain(path) && ref_glob(rpath, path, false));
+	return rpath == NULL ||
+	    (ref_plain(path) && ref_glob(rpath, path, false));
 }
 
 static bool
@@ -324,8 +326,8 @@ check_pattern(const struct allow_pattern *p)
 
 	FUZZ_CHECK(strcmp(p->scheme, "http") == 0 || strcmp(p->scheme, "https") == 0,
 	    "pattern scheme");
-	FUZZ_CHECK(p->port == ALLOW_ANY_PORT || (p->port >= 1 && p->port <= 65535),
-	    "pattern port");
+	FUZZ_CHECK(p->port == ALLOW_ANY_PORT ||
+	    (p->port >= 1 && p->port <= 65535), "pattern port");
 	FUZZ_CHECK(n > 0, "pattern host not empty");
 	FUZZ_CHECK(strpbrk(p->host, "/@?#\\%") == NULL, "pattern host is a host");
 	if (p->host[0] != '[')
@@ -354,7 +356,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(own.n == 1, "one pattern compiled");
 			check_pattern(&own.v[0]);
 			own_ok = strlen(own.v[0].host) < 512 &&
-			    (own.v[0].path == NULL || strlen(own.v[0].path) < 512);
+			    (own.v[0].path == NULL ||
+			    strlen(own.v[0].path) < 512);
 		} else
 			FUZZ_CHECK(why != NULL && own.n == 0, "a refused pattern says why");
 	}
@@ -375,9 +378,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (own_ok) {
 		const struct allow_pattern *p = &own.v[0];
 
-		FUZZ_CHECK(allowlist_match(&own, t.scheme, t.host, t.port, t.path) ==
-		    ref_match_one(t2.scheme, t2.host, t2.port, t2.path,
-		    p->scheme, p->host, p->port, p->path),
+		FUZZ_CHECK(allowlist_match(&own, t.scheme, t.host, t.port,
+		    t.path) == ref_match_one(t2.scheme, t2.host, t2.port,
+		    t2.path, p->scheme, p->host, p->port, p->path),
 		    "fuzzed pattern decision matches the reference");
 	}
 	target_free(&t2);

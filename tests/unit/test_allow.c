@@ -1197,7 +1197,8 @@ test_hostname(void **state)
 	assert_true(hostname_valid(longest, HOSTNAME_MAX));
 	assert_false(hostname_valid(longest, HOSTNAME_MAX + 1));
 	for (c = 0; c < 256; c++)
-		if (hostname_char((unsigned char)c) != ((c >= 'a' && c <= 'z') ||
+		if (hostname_char((unsigned char)c) !=
+		    ((c >= 'a' && c <= 'z') ||
 		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '-' || c == '.' || c == '_'))
 			fail_msg("hostname_char(0x%02x) wrong", c);

@@ -199,7 +199,8 @@ static void
 test_large_write(void **state)
 {
 	struct pair *p = *state;
-	size_t len = FCGI_MAX_LENGTH + 1000, want[2] = { FCGI_MAX_LENGTH, 1000 };
+	size_t len = FCGI_MAX_LENGTH + 1000,
+	    want[2] = { FCGI_MAX_LENGTH, 1000 };
 	char *out = malloc(len), *in = malloc(FCGI_MAX_LENGTH);
 	FCGI_Header h;
 	int i;
@@ -212,7 +213,8 @@ test_large_write(void **state)
 		read_all(p->web, &h, sizeof(h));
 		assert_int_equal(h.version, FCGI_VERSION_1);
 		assert_int_equal(h.type, FCGI_STDOUT);
-		assert_int_equal(h.requestIdB1 << 8 | h.requestIdB0, REQUEST_ID);
+		assert_int_equal(h.requestIdB1 << 8 | h.requestIdB0,
+		    REQUEST_ID);
 		assert_int_equal((size_t)(h.contentLengthB1 << 8 |
 		    h.contentLengthB0), want[i]);
 		assert_int_equal(h.paddingLength, 0);

@@ -1,7 +1,8 @@
 /*
  * Unit tests for live.c (configuration snapshots and reload),
- * config_keep_restart_keys() and config_pool_differs().  Run under ASan in distcheck, where a
- * snapshot freed too early or never freed is an error.
+ * config_keep_restart_keys() and config_pool_differs().  Run under
+ * ASan in distcheck, where a snapshot freed too early or never freed
+ * is an error.
  */
 #include <config.h>
 

@@ -168,7 +168,8 @@ test_stats_concurrent(void **state)
 	    before.requests[METRICS_METHOD_OTHER][3] == 1);
 	assert_true(after.denials[DENY_ALLOWLIST] -
 	    before.denials[DENY_ALLOWLIST] == n);
-	assert_true(after.denials[DENY_METHOD] - before.denials[DENY_METHOD] == 1);
+	assert_true(after.denials[DENY_METHOD] -
+	    before.denials[DENY_METHOD] == 1);
 	assert_true(after.timeouts[TIMEOUT_TOTAL] -
 	    before.timeouts[TIMEOUT_TOTAL] == n);
 	assert_true(after.bytes_in - before.bytes_in == 3 * n);
