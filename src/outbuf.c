@@ -8,6 +8,17 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+void
+outbuf_init(struct outbuf *o, char *buf, size_t size)
+{
+	o->buf = buf;
+	o->size = size;
+	o->len = 0;
+	o->full = false;
+	buf[0] = '\0';
+}
 
 /* Append a whole piece, or nothing and mark the output full. */
 void
@@ -27,4 +38,24 @@ outbuf_put(struct outbuf *o, const char *fmt, ...)
 		return;
 	}
 	o->len += (size_t)n;
+}
+
+void
+outbuf_add(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->full)
+		return;
+	if (n >= o->size - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+void
+outbuf_str(struct outbuf *o, const char *s)
+{
+	outbuf_add(o, s, strlen(s));
 }

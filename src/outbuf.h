@@ -1,6 +1,7 @@
 /*
- * outbuf: a bounded string builder over a caller's buffer, for the pure
- * formatters (access lines, metrics).  Pieces are appended whole or not
+ * outbuf: the one bounded string builder, over a caller's buffer: for
+ * the pure formatters (access lines, metrics), extproxy's own replies
+ * and the response heads it relays.  Pieces are appended whole or not
  * at all; it never writes past the buffer and never allocates.
  */
 #ifndef EXTPROXY_OUTBUF_H
@@ -16,7 +17,13 @@ struct outbuf {
 	bool	 full;		/* a piece did not fit: output incomplete */
 };
 
+/* An empty builder over buf (size at least 1). */
+void	outbuf_init(struct outbuf *, char *buf, size_t size);
 void	outbuf_put(struct outbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* n bytes of s, without printf (for the hot path); s may hold no NUL. */
+void	outbuf_add(struct outbuf *, const char *s, size_t n);
+/* The string s, without printf. */
+void	outbuf_str(struct outbuf *, const char *s);
 
 #endif

@@ -26,6 +26,7 @@
 #include "cutoff.h"
 #include "headers.h"
 #include "log.h"
+#include "outbuf.h"
 #include "reply.h"
 
 enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
@@ -381,27 +382,14 @@ absolute_location(struct upstream *u, const char *loc, char *buf, size_t size)
 	return out;
 }
 
-/* Append s (n bytes) to the output buffer; -1 if it does not fit. */
-static int
-put(struct upstream *u, size_t *len, const char *s, size_t n)
-{
-	if (n >= sizeof(u->obuf) - *len)
-		return -1;
-	memcpy(u->obuf + *len, s, n);
-	*len += n;
-	return 0;
-}
-
 /* "name: value\r\n", without printf: this runs for every header. */
-static int
-append(struct upstream *u, size_t *len, const char *name, const char *value)
+static void
+add_header(struct outbuf *o, const char *name, const char *value)
 {
-	if (put(u, len, name, strlen(name)) == -1 ||
-	    put(u, len, ": ", 2) == -1 ||
-	    put(u, len, value, strlen(value)) == -1 ||
-	    put(u, len, "\r\n", 2) == -1)
-		return -1;
-	return 0;
+	outbuf_str(o, name);
+	outbuf_add(o, ": ", 2);
+	outbuf_str(o, value);
+	outbuf_add(o, "\r\n", 2);
 }
 
 /*
@@ -417,13 +405,14 @@ send_head(struct upstream *u, long code, size_t n, int64_t clen)
 {
 	const struct config *cfg = u->cfg;
 	const char *const *nc;
-	char locbuf[TARGET_MAX + 1], num[24];
+	char locbuf[TARGET_MAX + 1];
 	const char *value;
-	size_t i, len;
+	struct outbuf o;
+	size_t i;
 
-	len = (size_t)snprintf(u->obuf, sizeof(u->obuf), "Status: %ld %s\r\n",
-	    code, status_reason((int)code));
-	for (i = 0; i < n; i++) {
+	outbuf_init(&o, u->obuf, sizeof(u->obuf));
+	outbuf_put(&o, "Status: %ld %s\r\n", code, status_reason((int)code));
+	for (i = 0; i < n && !o.full; i++) {
 		if (!response_header_passes(&u->hdrs[i], u->hdrs, n,
 		    &cfg->strip_response, cfg->no_cache))
 			continue;
@@ -434,25 +423,22 @@ send_head(struct upstream *u, long code, size_t n, int64_t clen)
 			log_info("dropped a Location that is not a valid URL");
 			continue;
 		}
-		if (append(u, &len, u->hdrs[i].name, value) == -1)
-			return -1;
+		add_header(&o, u->hdrs[i].name, value);
 	}
-	if (clen >= 0) {
-		snprintf(num, sizeof(num), "%" PRId64, clen);
-		if (append(u, &len, "Content-Length", num) == -1)
-			return -1;
-	}
+	if (clen >= 0)
+		outbuf_put(&o, "Content-Length: %" PRId64 "\r\n", clen);
 	if ((u->f->client->abort_unseen || u->f->req->close_client) &&
 	    response_has_body((int)code, u->method == METHOD_HEAD) &&
-	    clen != 0 && append(u, &len, "Connection", "close") == -1)
+	    clen != 0)
+		add_header(&o, "Connection", "close");
+	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++) {
+		outbuf_str(&o, *nc);
+		outbuf_add(&o, "\r\n", 2);
+	}
+	outbuf_add(&o, "\r\n", 2);
+	if (o.full)
 		return -1;
-	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++)
-		if (put(u, &len, *nc, strlen(*nc)) == -1 ||
-		    put(u, &len, "\r\n", 2) == -1)
-			return -1;
-	if (put(u, &len, "\r\n", 2) == -1)
-		return -1;
-	if (u->f->client->write(u->f->client, u->obuf, len) == -1) {
+	if (u->f->client->write(u->f->client, o.buf, o.len) == -1) {
 		u->fail = F_CLIENT_GONE;
 		return -1;
 	}
