@@ -147,10 +147,9 @@ serve_metrics(struct client *c)
 		.libcurl = curl_version_info(CURLVERSION_NOW)->version,
 		.libfcgi = FCGI_VERSION_BUILT,
 	};
-	const char *const *h;
 	struct metrics m;
-	char head[1024], *body;
-	size_t hlen, blen;
+	char *body;
+	size_t blen;
 
 	if ((body = malloc(METRICS_MAX)) == NULL) {
 		reply_error(c, 500, "out of memory", NULL);
@@ -162,15 +161,7 @@ serve_metrics(struct client *c)
 		reply_error(c, 500, "metrics too large", NULL);
 		return;
 	}
-	hlen = (size_t)snprintf(head, sizeof(head), "Status: 200 OK\r\n"
-	    "Content-Type: " METRICS_CONTENT_TYPE "\r\n"
-	    "Content-Length: %zu\r\n", blen);
-	for (h = no_cache_headers; *h != NULL; h++)
-		hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen,
-		    "%s\r\n", *h);
-	hlen += (size_t)snprintf(head + hlen, sizeof(head) - hlen, "\r\n");
-	if (c->write(c, head, hlen) == 0)
-		c->write(c, body, blen);
+	reply_body(c, METRICS_CONTENT_TYPE, body, blen);
 	c->flush(c);
 	free(body);
 }

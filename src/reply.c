@@ -5,6 +5,7 @@
 
 #include "reply.h"
 #include "headers.h"
+#include "outbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,28 +54,49 @@ status_reason(int code)
 	}
 }
 
+/* Each header line of no_cache_headers. */
+static void
+add_no_cache(struct outbuf *o)
+{
+	const char *const *h;
+
+	for (h = no_cache_headers; *h != NULL; h++) {
+		outbuf_str(o, *h);
+		outbuf_add(o, "\r\n", 2);
+	}
+}
+
 int
 reply_error(struct client *c, int status, const char *msg,
     const char *extra_header)
 {
 	char buf[1024];
-	const char *const *h;
-	int n;
-	size_t len;
+	struct outbuf o;
 
-	n = snprintf(buf, sizeof(buf), "Status: %d %s\r\n"
+	outbuf_init(&o, buf, sizeof(buf));
+	outbuf_put(&o, "Status: %d %s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n", status,
 	    status_reason(status));
-	len = (size_t)n;
-	for (h = no_cache_headers; *h != NULL; h++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s\r\n", *h);
+	add_no_cache(&o);
 	if (extra_header != NULL)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s\r\n",
-		    extra_header);
-	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\r\nextproxy: %s\n",
-	    msg);
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
+		outbuf_put(&o, "%s\r\n", extra_header);
+	outbuf_put(&o, "\r\nextproxy: %s\n", msg);
 	/* not flushed: ending the request sends it with the end record */
-	return c->write(c, buf, len);
+	return c->write(c, o.buf, o.len);
+}
+
+int
+reply_body(struct client *c, const char *type, const char *body, size_t len)
+{
+	char buf[1024];
+	struct outbuf o;
+
+	outbuf_init(&o, buf, sizeof(buf));
+	outbuf_put(&o, "Status: 200 OK\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n", type, len);
+	add_no_cache(&o);
+	outbuf_add(&o, "\r\n", 2);
+	if (c->write(c, o.buf, o.len) == -1)
+		return -1;
+	return c->write(c, body, len);
 }
