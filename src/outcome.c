@@ -1,5 +1,6 @@
 /*
- * outcome: the names of denials and timeouts.
+ * outcome: the names of denials and timeouts, and what each reason for
+ * ending a transfer answers with.
  */
 #include <config.h>
 
@@ -26,6 +27,43 @@ static const char *const timeout_names[TIMEOUT_COUNT] = {
 	[TIMEOUT_IDLE] = "idle",
 	[TIMEOUT_TOTAL] = "total",
 };
+
+static const struct failure failures[FAIL_COUNT] = {
+	[FAIL_CLIENT_GONE] = { 499, "client went away",
+	    DENY_NONE, TIMEOUT_NONE },
+	[FAIL_CLIENT_BODY] = { 400, "request body incomplete",
+	    DENY_NONE, TIMEOUT_NONE },
+	[FAIL_TIMEOUT_BODY] = { 408, "request body timeout",
+	    DENY_NONE, TIMEOUT_TOTAL },
+	[FAIL_TOO_BIG] = { 502, "upstream response too large",
+	    DENY_RESPONSE_SIZE, TIMEOUT_NONE },
+	[FAIL_TOO_BIG_STREAM] = { 502, "upstream response too large",
+	    DENY_RESPONSE_SIZE, TIMEOUT_NONE },
+	[FAIL_BAD_HEADERS] = { 502, "upstream sent a malformed response",
+	    DENY_NONE, TIMEOUT_NONE },
+	[FAIL_BAD_LENGTH] = { 502, "upstream sent an ambiguous Content-Length",
+	    DENY_NONE, TIMEOUT_NONE },
+	[FAIL_REDIRECT_BLOCKED] = { 502, "upstream redirect refused",
+	    DENY_REDIRECT, TIMEOUT_NONE },
+	[FAIL_TIMEOUT_HEADER] = { 504, "upstream response header timeout",
+	    DENY_NONE, TIMEOUT_RESPONSE_HEADER },
+	[FAIL_TIMEOUT_IDLE] = { 504, "upstream idle timeout",
+	    DENY_NONE, TIMEOUT_IDLE },
+	[FAIL_TIMEOUT_TOTAL] = { 504, "upstream total timeout",
+	    DENY_NONE, TIMEOUT_TOTAL },
+	[FAIL_NO_REPLAY] = { 502,
+	    "upstream connection lost, request body cannot be resent",
+	    DENY_NONE, TIMEOUT_NONE },
+	[FAIL_ADDRESS] = { 403, "target address not allowed",
+	    DENY_ADDRESS, TIMEOUT_NONE },
+};
+
+const struct failure *
+failure_of(enum fail f)
+{
+	return f != FAIL_NONE && (unsigned)f < FAIL_COUNT ? &failures[f] :
+	    NULL;
+}
 
 const char *
 deny_name(enum deny d)

@@ -1,7 +1,9 @@
 /*
  * outcome: how a request ended, in the few kinds the access log and the
  * metrics name: why extproxy refused it (a denial), and which deadline
- * cut it short.  Names are fixed keywords, never request data.
+ * cut it short; and, for each reason extproxy ends a transfer itself,
+ * the status, reason text and kinds it answers with.  Names and reasons
+ * are fixed text, never request data.
  */
 #ifndef EXTPROXY_OUTCOME_H
 #define EXTPROXY_OUTCOME_H
@@ -28,6 +30,35 @@ enum timeout_kind {
 	TIMEOUT_COUNT
 };
 
+/* Why extproxy ended a transfer itself. */
+enum fail {
+	FAIL_NONE,
+	FAIL_CLIENT_GONE,	/* the client went away */
+	FAIL_CLIENT_BODY,	/* the request body ended short */
+	FAIL_TIMEOUT_BODY,	/* reading the request body passed total */
+	FAIL_TOO_BIG,		/* declared response over max_response_body */
+	FAIL_TOO_BIG_STREAM,	/* streamed response over max_response_body */
+	FAIL_BAD_HEADERS,	/* malformed or oversized response head */
+	FAIL_BAD_LENGTH,	/* ambiguous Content-Length */
+	FAIL_REDIRECT_BLOCKED,	/* a redirect in block mode */
+	FAIL_TIMEOUT_HEADER,	/* [timeouts] response_header */
+	FAIL_TIMEOUT_IDLE,	/* [timeouts] idle */
+	FAIL_TIMEOUT_TOTAL,	/* [timeouts] total */
+	FAIL_NO_REPLAY,		/* a streamed body needed again */
+	FAIL_ADDRESS,		/* a peer the address policy refuses */
+	FAIL_COUNT
+};
+
+/* What the client is told when a transfer ended for one reason. */
+struct failure {
+	int			 status;	/* 499: nothing, it is gone */
+	const char		*reason;	/* for the body and the log */
+	enum deny		 deny;		/* or DENY_NONE */
+	enum timeout_kind	 timeout;	/* or TIMEOUT_NONE */
+};
+
+/* The row of f; NULL for FAIL_NONE. */
+const struct failure	*failure_of(enum fail f);
 /* "allowlist", "address", ...; NULL for DENY_NONE. */
 const char	*deny_name(enum deny d);
 /* "connect", "response_header", ...; NULL for TIMEOUT_NONE. */

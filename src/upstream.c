@@ -41,14 +41,6 @@ enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
  */
 #define BODY_REPLAY_MAX	(64 * 1024)
 
-/* Why extproxy ended a transfer itself. */
-enum fail {
-	F_NONE, F_CLIENT_GONE, F_CLIENT_BODY, F_TIMEOUT_BODY, F_TOO_BIG,
-	F_TOO_BIG_STREAM, F_BAD_HEADERS, F_BAD_LENGTH, F_REDIRECT_BLOCKED,
-	F_TIMEOUT_HEADER, F_TIMEOUT_IDLE, F_TIMEOUT_TOTAL, F_NO_REPLAY,
-	F_ADDRESS
-};
-
 struct upstream {
 	const struct config	*cfg;		/* of the current request */
 	unsigned long		 gen;		/* snapshot the handle is set for */
@@ -125,7 +117,7 @@ on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 	(void)local_port;
 	v = addr_check_str(ip, &u->cfg->net_allow, &u->cfg->net_deny);
 	if (v != ADDR_OK) {
-		u->fail = F_ADDRESS;
+		u->fail = FAIL_ADDRESS;
 		log_debug("refused to send on a connection: %s",
 		    addr_verdict_str(v));
 		return CURL_PREREQFUNC_ABORT;
@@ -201,7 +193,7 @@ static enum fail
 body_failure(const struct upstream *u)
 {
 	return u->body_deadline != 0 && now_ms() >= u->body_deadline ?
-	    F_TIMEOUT_BODY : F_CLIENT_BODY;
+	    FAIL_TIMEOUT_BODY : FAIL_CLIENT_BODY;
 }
 
 /* The request body from body[], as often as libcurl needs it. */
@@ -236,7 +228,7 @@ on_read(char *buf, size_t size, size_t n, void *arg)
 	got = u->f->client->read(u->f->client, buf, want);
 	/* a read cut at the deadline may return what came before it */
 	if (got <= 0 || (got < u->body_left &&
-	    body_failure(u) == F_TIMEOUT_BODY)) {
+	    body_failure(u) == FAIL_TIMEOUT_BODY)) {
 		u->fail = body_failure(u);
 		return CURL_READFUNC_ABORT;
 	}
@@ -273,7 +265,7 @@ on_seek(void *arg, curl_off_t offset, int origin)
 	log_warn("a request body of %" PRId64 " bytes (over %d) was streamed "
 	    "and cannot be sent again on a new upstream connection",
 	    u->f->req->content_length, BODY_REPLAY_MAX);
-	u->fail = F_NO_REPLAY;
+	u->fail = FAIL_NO_REPLAY;
 	return CURL_SEEKFUNC_FAIL;
 }
 
@@ -439,7 +431,7 @@ send_head(struct upstream *u, long code, size_t n, int64_t clen)
 	if (o.full)
 		return -1;
 	if (u->f->client->write(u->f->client, o.buf, o.len) == -1) {
-		u->fail = F_CLIENT_GONE;
+		u->fail = FAIL_CLIENT_GONE;
 		return -1;
 	}
 	u->unflushed = true;
@@ -465,17 +457,17 @@ end_of_headers(struct upstream *u, long code)
 		p += len + 1;
 	}
 	if (code < 200 || code > 599) {
-		u->fail = F_BAD_HEADERS;
+		u->fail = FAIL_BAD_HEADERS;
 		return false;
 	}
 	if (response_length(u->hdrs, n, (int)code, &clen) == -1) {
-		u->fail = F_BAD_LENGTH;
+		u->fail = FAIL_BAD_LENGTH;
 		return false;
 	}
 	loc = find_header(u, n, "Location");
 	if (is_redirect(code) && loc != NULL) {
 		if (u->cfg->redirect_mode == REDIRECT_BLOCK) {
-			u->fail = F_REDIRECT_BLOCKED;
+			u->fail = FAIL_REDIRECT_BLOCKED;
 			return false;
 		}
 		if (u->cfg->redirect_mode == REDIRECT_FOLLOW &&
@@ -486,12 +478,12 @@ end_of_headers(struct upstream *u, long code)
 	}
 	if (response_has_body((int)code, u->method == METHOD_HEAD) &&
 	    clen > u->cfg->max_response_body) {
-		u->fail = F_TOO_BIG;
+		u->fail = FAIL_TOO_BIG;
 		return false;
 	}
 	if (send_head(u, code, n, clen) == -1) {
-		if (u->fail == F_NONE)
-			u->fail = F_BAD_HEADERS;
+		if (u->fail == FAIL_NONE)
+			u->fail = FAIL_BAD_HEADERS;
 		return false;
 	}
 	u->headers_done = true;
@@ -530,7 +522,7 @@ on_header(char *buf, size_t size, size_t n, void *arg)
 	 */
 	if (u->hlen - u->nlines + len > HDR_MAX_BYTES ||
 	    u->nlines >= HDR_MAX_COUNT || memchr(buf, '\0', len) != NULL) {
-		u->fail = F_BAD_HEADERS;
+		u->fail = FAIL_BAD_HEADERS;
 		return 0;
 	}
 	memcpy(u->hbuf + u->hlen, buf, len);
@@ -556,11 +548,11 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 		/* cut the stream at the limit, then abort */
 		if (room > 0 && c->write(c, buf, room) == 0)
 			u->f->bytes_down += (int64_t)room;
-		u->fail = F_TOO_BIG_STREAM;
+		u->fail = FAIL_TOO_BIG_STREAM;
 		return 0;
 	}
 	if (c->write(c, buf, len) == -1) {
-		u->fail = F_CLIENT_GONE;
+		u->fail = FAIL_CLIENT_GONE;
 		return 0;
 	}
 	u->unflushed = true;
@@ -859,18 +851,18 @@ deadline_passed(struct upstream *u, int64_t now, int64_t *wait)
 {
 	const struct config *cfg = u->cfg;
 	int64_t deadline = 0, d;
-	enum fail why = F_NONE, w;
+	enum fail why = FAIL_NONE, w;
 
 	if (u->phase == PH_WAIT_HEADERS && cfg->response_header_ms > 0) {
 		deadline = u->mark_ms + cfg->response_header_ms;
-		why = F_TIMEOUT_HEADER;
+		why = FAIL_TIMEOUT_HEADER;
 	} else if (u->phase == PH_BODY && cfg->idle_ms > 0) {
 		deadline = u->mark_ms + cfg->idle_ms;
-		why = F_TIMEOUT_IDLE;
+		why = FAIL_TIMEOUT_IDLE;
 	}
 	if (cfg->total_ms > 0) {
 		d = u->start_ms + cfg->total_ms;
-		w = F_TIMEOUT_TOTAL;
+		w = FAIL_TIMEOUT_TOTAL;
 		if (deadline == 0 || d < deadline) {
 			deadline = d;
 			why = w;
@@ -878,12 +870,12 @@ deadline_passed(struct upstream *u, int64_t now, int64_t *wait)
 	}
 	*wait = 1000;
 	if (deadline == 0)
-		return F_NONE;
+		return FAIL_NONE;
 	if (now >= deadline)
 		return why;
 	if (deadline - now < *wait)
 		*wait = deadline - now;
-	return F_NONE;
+	return FAIL_NONE;
 }
 
 /* Drive the transfer to its end or to a deadline. */
@@ -905,7 +897,7 @@ run(struct upstream *u)
 		}
 		if (running == 0)
 			break;
-		if ((late = deadline_passed(u, now_ms(), &wait)) != F_NONE) {
+		if ((late = deadline_passed(u, now_ms(), &wait)) != FAIL_NONE) {
 			u->fail = late;
 			rc = CURLE_OPERATION_TIMEDOUT;
 			break;
@@ -920,7 +912,7 @@ run(struct upstream *u)
 		if (u->unflushed) {
 			u->unflushed = false;
 			if (u->f->client->flush(u->f->client) == -1) {
-				u->fail = F_CLIENT_GONE;
+				u->fail = FAIL_CLIENT_GONE;
 				rc = CURLE_WRITE_ERROR;
 				break;
 			}
@@ -932,7 +924,7 @@ run(struct upstream *u)
 		    (int)wait, NULL);
 		if (u->watch_fd >= 0 && wfd.revents != 0) {
 			if (client_gone(u->watch_fd)) {
-				u->fail = F_CLIENT_GONE;
+				u->fail = FAIL_CLIENT_GONE;
 				rc = CURLE_ABORTED_BY_CALLBACK;
 				break;
 			}
@@ -946,59 +938,28 @@ run(struct upstream *u)
 	return rc;
 }
 
-/* The status and reason extproxy answers with when the transfer failed. */
+/*
+ * The status and reason extproxy answers with when the transfer failed:
+ * the row of the failure kind, else what the libcurl error says.
+ */
 static int
 failure_status(struct upstream *u, CURLcode rc, const char **why)
 {
 	struct fetch *f = u->f;
+	const struct failure *o;
 
-	switch (u->fail) {
-	case F_CLIENT_GONE:
-		*why = "client went away";
-		return 499;
-	case F_CLIENT_BODY:
-		*why = "request body incomplete";
-		return 400;
-	case F_TIMEOUT_BODY:
-		f->timeout = TIMEOUT_TOTAL;
-		*why = "request body timeout";
-		return 408;
-	case F_TOO_BIG:
-	case F_TOO_BIG_STREAM:
-		f->deny = DENY_RESPONSE_SIZE;
-		*why = "upstream response too large";
-		return 502;
-	case F_BAD_HEADERS:
-		*why = "upstream sent a malformed response";
-		return 502;
-	case F_BAD_LENGTH:
-		*why = "upstream sent an ambiguous Content-Length";
-		return 502;
-	case F_REDIRECT_BLOCKED:
-		f->deny = DENY_REDIRECT;
-		*why = "upstream redirect refused";
-		return 502;
-	case F_TIMEOUT_HEADER:
-		f->timeout = TIMEOUT_RESPONSE_HEADER;
-		*why = "upstream response header timeout";
-		return 504;
-	case F_TIMEOUT_IDLE:
-		f->timeout = TIMEOUT_IDLE;
-		*why = "upstream idle timeout";
-		return 504;
-	case F_TIMEOUT_TOTAL:
-		f->timeout = TIMEOUT_TOTAL;
-		*why = "upstream total timeout";
-		return 504;
-	case F_NO_REPLAY:
-		*why = "upstream connection lost, request body cannot be resent";
-		return 502;
-	case F_ADDRESS:
-		f->deny = DENY_ADDRESS;
-		*why = "target address not allowed";
-		return 403;
-	case F_NONE:
-		break;
+	if (rc == CURLE_COULDNT_CONNECT && u->fail == FAIL_NONE &&
+	    u->addr_denied)
+		o = failure_of(FAIL_ADDRESS);
+	else
+		o = failure_of(u->fail);
+	if (o != NULL) {
+		if (o->deny != DENY_NONE)
+			f->deny = o->deny;
+		if (o->timeout != TIMEOUT_NONE)
+			f->timeout = o->timeout;
+		*why = o->reason;
+		return o->status;
 	}
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -1009,11 +970,6 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 		    "upstream timeout";
 		return 504;
 	case CURLE_COULDNT_CONNECT:
-		if (u->addr_denied) {
-			f->deny = DENY_ADDRESS;
-			*why = "target address not allowed";
-			return 403;
-		}
 		*why = "upstream unreachable";
 		return 502;
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -1077,7 +1033,7 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 		watch_client(u);
 	for (;;) {
 		u->phase = PH_CONNECT;
-		u->fail = F_NONE;
+		u->fail = FAIL_NONE;
 		u->addr_denied = u->headers_done = u->discard = u->have_next = false;
 		u->hlen = u->nlines = 0;
 		u->body_left = u->send_body ? f->req->content_length : 0;
@@ -1090,7 +1046,7 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 		curl_easy_getinfo(u->easy, CURLINFO_NUM_CONNECTS, &conns);
 		f->conns_opened += conns;
 		f->reused = rc == CURLE_OK && conns == 0;
-		if (u->have_next && (rc == CURLE_OK || u->fail == F_NONE)) {
+		if (u->have_next && (rc == CURLE_OK || u->fail == FAIL_NONE)) {
 			if (own == NULL && !same_origin(f->target, &u->next)) {
 				own = without_credentials(f->headers);
 				headers = own;
@@ -1103,11 +1059,11 @@ upstream_fetch(struct upstream *u, struct fetch *f)
 		}
 		if (u->have_next)
 			target_free(&u->next);
-		if (rc == CURLE_OK && u->fail == F_NONE)
+		if (rc == CURLE_OK && u->fail == FAIL_NONE)
 			break;
 		if (!u->headers_done) {
 			f->status = failure_status(u, rc, &f->reason);
-			if (u->fail != F_CLIENT_GONE)
+			if (u->fail != FAIL_CLIENT_GONE)
 				reply_error(f->client, f->status, f->reason, NULL);
 		} else {
 			failure_status(u, rc, &f->reason);
