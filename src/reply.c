@@ -1,14 +1,16 @@
 /*
- * reply: extproxy's own responses.
+ * reply: the response heads extproxy writes, its own and relayed ones.
  */
 #include <config.h>
 
 #include "reply.h"
-#include "headers.h"
-#include "outbuf.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "target.h"
 
 const char *
 status_reason(int code)
@@ -99,4 +101,69 @@ reply_body(struct client *c, const char *type, const char *body, size_t len)
 	if (c->write(c, o.buf, o.len) == -1)
 		return -1;
 	return c->write(c, body, len);
+}
+
+/* "name: value\r\n", without printf: this runs for every header. */
+static void
+add_header(struct outbuf *o, const char *name, const char *value)
+{
+	outbuf_str(o, name);
+	outbuf_add(o, ": ", 2);
+	outbuf_str(o, value);
+	outbuf_add(o, "\r\n", 2);
+}
+
+/*
+ * Location (as the upstream spelled its name) made absolute against
+ * base; false, and nothing added, if it cannot be.
+ */
+static bool
+add_location(struct outbuf *o, const char *name, const char *loc,
+    CURLU *base)
+{
+	CURLU *h = curl_url_dup(base);
+	char *abs = NULL;
+	const char *why;
+	bool ok = false;
+
+	if (h != NULL && target_host_written(loc, &why) &&
+	    curl_url_set(h, CURLUPART_URL, loc,
+	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_URL, &abs, 0) == CURLUE_OK &&
+	    strlen(abs) <= TARGET_MAX) {
+		add_header(o, name, abs);
+		ok = true;
+	}
+	curl_free(abs);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+int
+reply_head(struct outbuf *o, struct relay_head *h)
+{
+	const struct hdr *x;
+	size_t i;
+
+	h->dropped = 0;
+	outbuf_put(o, "Status: %d %s\r\n", h->code, status_reason(h->code));
+	for (i = 0; i < h->n && !o->full; i++) {
+		x = &h->hdrs[i];
+		if (!response_header_passes(x, h->hdrs, h->n, h->strip,
+		    h->no_cache))
+			continue;
+		if (strcasecmp(x->name, "Location") != 0)
+			add_header(o, x->name, x->value);
+		else if (!add_location(o, x->name, x->value, h->base))
+			h->dropped++;
+	}
+	if (h->length >= 0)
+		outbuf_put(o, "Content-Length: %" PRId64 "\r\n", h->length);
+	if (h->close && response_has_body(h->code, h->head_request) &&
+	    h->length != 0)
+		add_header(o, "Connection", "close");
+	if (h->no_cache)
+		add_no_cache(o);
+	outbuf_add(o, "\r\n", 2);
+	return o->full ? -1 : 0;
 }

@@ -349,86 +349,25 @@ is_redirect(long code)
 	    code == 308;
 }
 
-/*
- * Location made absolute against the current target, into buf; NULL if
- * it cannot be, and then it is not relayed: a relative Location is what
- * makes a web server do a CGI internal redirect.  Nor is one whose host
- * libcurl would find where none is written ("http:/host").
- */
-static const char *
-absolute_location(struct upstream *u, const char *loc, char *buf, size_t size)
-{
-	CURLU *h = curl_url_dup(u->f->target->url);
-	char *abs = NULL;
-	const char *out = NULL, *why;
-
-	if (h != NULL && target_host_written(loc, &why) && curl_url_set(h, CURLUPART_URL, loc,
-	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-	    curl_url_get(h, CURLUPART_URL, &abs, 0) == CURLUE_OK &&
-	    strlen(abs) < size) {
-		strcpy(buf, abs);
-		out = buf;
-	}
-	curl_free(abs);
-	curl_url_cleanup(h);
-	return out;
-}
-
-/* "name: value\r\n", without printf: this runs for every header. */
-static void
-add_header(struct outbuf *o, const char *name, const char *value)
-{
-	outbuf_str(o, name);
-	outbuf_add(o, ": ", 2);
-	outbuf_str(o, value);
-	outbuf_add(o, "\r\n", 2);
-}
-
-/*
- * Send the status line, the filtered headers and extproxy's own
- * Content-Length (clen, none if -1) to the client.  A body cut short
- * after this head must never be taken for a complete one followed by
- * the next response: when abort() cannot say so to the web server,
- * "Connection: close" has it end the client's connection after the
- * body instead.
- */
+/* Send the head of the upstream's response (reply_head()) to the client. */
 static int
 send_head(struct upstream *u, long code, size_t n, int64_t clen)
 {
-	const struct config *cfg = u->cfg;
-	const char *const *nc;
-	char locbuf[TARGET_MAX + 1];
-	const char *value;
+	struct relay_head h = {
+		.code = (int)code, .hdrs = u->hdrs, .n = n,
+		.strip = &u->cfg->strip_response, .no_cache = u->cfg->no_cache,
+		.length = clen, .head_request = u->method == METHOD_HEAD,
+		.close = u->f->client->abort_unseen || u->f->req->close_client,
+		.base = u->f->target->url,
+	};
 	struct outbuf o;
-	size_t i;
+	int i, rc;
 
 	outbuf_init(&o, u->obuf, sizeof(u->obuf));
-	outbuf_put(&o, "Status: %ld %s\r\n", code, status_reason((int)code));
-	for (i = 0; i < n && !o.full; i++) {
-		if (!response_header_passes(&u->hdrs[i], u->hdrs, n,
-		    &cfg->strip_response, cfg->no_cache))
-			continue;
-		value = u->hdrs[i].value;
-		if (strcasecmp(u->hdrs[i].name, "Location") == 0 &&
-		    (value = absolute_location(u, value, locbuf,
-		    sizeof(locbuf))) == NULL) {
-			log_info("dropped a Location that is not a valid URL");
-			continue;
-		}
-		add_header(&o, u->hdrs[i].name, value);
-	}
-	if (clen >= 0)
-		outbuf_put(&o, "Content-Length: %" PRId64 "\r\n", clen);
-	if ((u->f->client->abort_unseen || u->f->req->close_client) &&
-	    response_has_body((int)code, u->method == METHOD_HEAD) &&
-	    clen != 0)
-		add_header(&o, "Connection", "close");
-	for (nc = no_cache_headers; cfg->no_cache && *nc != NULL; nc++) {
-		outbuf_str(&o, *nc);
-		outbuf_add(&o, "\r\n", 2);
-	}
-	outbuf_add(&o, "\r\n", 2);
-	if (o.full)
+	rc = reply_head(&o, &h);
+	for (i = 0; i < h.dropped; i++)
+		log_info("dropped a Location that is not a valid URL");
+	if (rc == -1)
 		return -1;
 	if (u->f->client->write(u->f->client, o.buf, o.len) == -1) {
 		u->fail = FAIL_CLIENT_GONE;
