@@ -41,6 +41,54 @@ enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
  */
 #define BODY_REPLAY_MAX	(64 * 1024)
 
+/*
+ * The room a transfer works in, one per worker: over 200 KB, so it is
+ * reused as it is, never zeroed per request.
+ */
+struct transfer_room {
+	/* the response header lines as received, each followed by a NUL */
+	char			 hbuf[HDR_MAX_BYTES + HDR_MAX_COUNT];
+	struct hdr		 hdrs[HDR_MAX_COUNT];
+	/* the head relayed to the client */
+	char			 head[HDR_MAX_BYTES + 1024];
+	/* a small request body, to send again */
+	char			 body[BODY_REPLAY_MAX];
+};
+
+/* One request and its response: the first, or a redirect followed. */
+struct hop {
+	enum phase		 phase;
+	enum fail		 fail;
+	bool			 addr_denied;
+	bool			 headers_done;	/* status line sent to client */
+	bool			 discard;	/* redirect being followed */
+	bool			 have_next;
+	struct target		 next;		/* where to follow to */
+	int64_t			 mark_ms;	/* last progress */
+	int64_t			 body_left;	/* request body still to read */
+	size_t			 body_pos;	/* next byte of room->body */
+	size_t			 hlen;		/* bytes in room->hbuf */
+	size_t			 nlines;	/* lines in room->hbuf */
+};
+
+/* One proxied request's transfer: zeroed at the start of every fetch. */
+struct transfer {
+	struct upstream		*u;
+	struct transfer_room	*room;		/* u's */
+	const struct config	*cfg;		/* u's, for this request */
+	struct fetch		*f;
+	enum method		 method;	/* of the current hop */
+	bool			 send_body;
+	bool			 unflushed;	/* client output to flush */
+	bool			 body_buffered;	/* body is in room->body */
+	size_t			 body_len;
+	int			 hops;		/* redirects followed so far */
+	int			 watch_fd;	/* client to watch, or -1 */
+	int64_t			 start_ms;
+	int64_t			 body_deadline;	/* of reading it; 0: none */
+	struct hop		 hop;		/* zeroed per hop too */
+};
+
 struct upstream {
 	const struct config	*cfg;		/* of the current request */
 	unsigned long		 gen;		/* snapshot the handle is set for */
@@ -49,36 +97,8 @@ struct upstream {
 	CURL			*easy;
 	CURLM			*multi;
 	struct curl_slist	*resolve;	/* [upstream] resolve, for curl */
-
-	/* state of the current transfer */
-	struct fetch		*f;
-	enum method		 method;
-	bool			 send_body;
-	enum phase		 phase;
-	enum fail		 fail;
-	bool			 addr_denied;
-	bool			 headers_done;	/* status line sent to client */
-	bool			 unflushed;	/* client output not yet flushed */
-	bool			 discard;	/* redirect being followed */
-	bool			 have_next;
-	int			 hops;		/* redirects followed so far */
-	struct target		 next;		/* where to follow to */
-	int64_t			 start_ms;
-	int64_t			 mark_ms;	/* last progress */
-	int64_t			 body_left;	/* request body still to read */
-	int64_t			 body_deadline;	/* of reading it; 0: none */
-	int			 watch_fd;	/* client to watch, or -1 */
-	bool			 body_buffered;	/* body is in body[] */
-	size_t			 body_len;
-	size_t			 body_pos;	/* next byte to send */
-
-	/* response header lines as received, each followed by a NUL */
-	size_t			 hlen;
-	size_t			 nlines;
-	char			 hbuf[HDR_MAX_BYTES + HDR_MAX_COUNT];
-	struct hdr		 hdrs[HDR_MAX_COUNT];
-	char			 obuf[HDR_MAX_BYTES + 1024];
-	char			 body[BODY_REPLAY_MAX];
+	struct transfer		 t;		/* the callbacks' data */
+	struct transfer_room	 room;
 };
 
 /* ---- callbacks ---- */
@@ -86,13 +106,13 @@ struct upstream {
 static curl_socket_t
 open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	struct upstream *u = arg;
+	struct transfer *t = arg;
 	enum addr_verdict v;
 
 	(void)purpose;
-	v = addr_check(&a->addr, &u->cfg->net_allow, &u->cfg->net_deny);
+	v = addr_check(&a->addr, &t->cfg->net_allow, &t->cfg->net_deny);
 	if (v != ADDR_OK) {
-		u->addr_denied = true;
+		t->hop.addr_denied = true;
 		log_debug("refused to connect: %s", addr_verdict_str(v));
 		return CURL_SOCKET_BAD;
 	}
@@ -109,21 +129,21 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 static int
 on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
-	struct upstream *u = arg;
+	struct transfer *t = arg;
 	enum addr_verdict v;
 
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
-	v = addr_check_str(ip, &u->cfg->net_allow, &u->cfg->net_deny);
+	v = addr_check_str(ip, &t->cfg->net_allow, &t->cfg->net_deny);
 	if (v != ADDR_OK) {
-		u->fail = FAIL_ADDRESS;
+		t->hop.fail = FAIL_ADDRESS;
 		log_debug("refused to send on a connection: %s",
 		    addr_verdict_str(v));
 		return CURL_PREREQFUNC_ABORT;
 	}
-	u->phase = PH_WAIT_HEADERS;
-	u->mark_ms = now_ms();
+	t->hop.phase = PH_WAIT_HEADERS;
+	t->hop.mark_ms = now_ms();
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -132,21 +152,21 @@ on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
  * too, so that anything that arrives later means the client went away.
  */
 static void
-watch_client(struct upstream *u)
+watch_client(struct transfer *t)
 {
-	struct client *c = u->f->client;
+	struct client *c = t->f->client;
 	char buf[512];
 	int i;
 
-	u->watch_fd = -1;
+	t->watch_fd = -1;
 	if (c->watch_fd == NULL)
 		return;
 	for (i = 0; i < 16; i++) {
 		ssize_t n = c->read(c, buf, sizeof(buf));
 
 		if (n == 0) {
-			u->watch_fd = c->watch_fd(c);
-			log_debug("watching the client on fd %d", u->watch_fd);
+			t->watch_fd = c->watch_fd(c);
+			log_debug("watching the client on fd %d", t->watch_fd);
 			return;
 		}
 		if (n < 0)
@@ -178,66 +198,66 @@ client_gone(int fd)
  * within total is never cut; with total = 0 none is.
  */
 static void
-body_deadline(struct upstream *u, bool on)
+body_deadline(struct transfer *t, bool on)
 {
-	struct client *c = u->f->client;
+	struct client *c = t->f->client;
 
-	if (u->cfg->total_ms <= 0 || c->read_deadline == NULL)
+	if (t->cfg->total_ms <= 0 || c->read_deadline == NULL)
 		return;
-	u->body_deadline = on ? u->start_ms + u->cfg->total_ms : 0;
-	c->read_deadline(c, u->body_deadline);
+	t->body_deadline = on ? t->start_ms + t->cfg->total_ms : 0;
+	c->read_deadline(c, t->body_deadline);
 }
 
 /* Why reading the request body failed: its deadline, or the client. */
 static enum fail
-body_failure(const struct upstream *u)
+body_failure(const struct transfer *t)
 {
-	return u->body_deadline != 0 && now_ms() >= u->body_deadline ?
+	return t->body_deadline != 0 && now_ms() >= t->body_deadline ?
 	    FAIL_TIMEOUT_BODY : FAIL_CLIENT_BODY;
 }
 
-/* The request body from body[], as often as libcurl needs it. */
+/* The request body from room->body, as often as libcurl needs it. */
 static size_t
-read_buffered(struct upstream *u, char *buf, size_t want)
+read_buffered(struct transfer *t, char *buf, size_t want)
 {
-	size_t k = u->body_len - u->body_pos;
+	size_t k = t->body_len - t->hop.body_pos;
 
 	if (k > want)
 		k = want;
-	memcpy(buf, u->body + u->body_pos, k);
-	u->body_pos += k;
-	if ((int64_t)u->body_pos > u->f->bytes_up)
-		u->f->bytes_up = (int64_t)u->body_pos;
-	u->mark_ms = now_ms();
+	memcpy(buf, t->room->body + t->hop.body_pos, k);
+	t->hop.body_pos += k;
+	if ((int64_t)t->hop.body_pos > t->f->bytes_up)
+		t->f->bytes_up = (int64_t)t->hop.body_pos;
+	t->hop.mark_ms = now_ms();
 	return k;
 }
 
 static size_t
 on_read(char *buf, size_t size, size_t n, void *arg)
 {
-	struct upstream *u = arg;
+	struct transfer *t = arg;
 	size_t want = size * n;
 	ssize_t got;
 
-	if (u->body_buffered)
-		return read_buffered(u, buf, want);
-	if ((int64_t)want > u->body_left)
-		want = (size_t)u->body_left;
+	if (t->body_buffered)
+		return read_buffered(t, buf, want);
+	if ((int64_t)want > t->hop.body_left)
+		want = (size_t)t->hop.body_left;
 	if (want == 0)
 		return 0;
-	got = u->f->client->read(u->f->client, buf, want);
+	got = t->f->client->read(t->f->client, buf, want);
 	/* a read cut at the deadline may return what came before it */
-	if (got <= 0 || (got < u->body_left &&
-	    body_failure(u) == FAIL_TIMEOUT_BODY)) {
-		u->fail = body_failure(u);
+	if (got <= 0 || (got < t->hop.body_left &&
+	    body_failure(t) == FAIL_TIMEOUT_BODY)) {
+		t->hop.fail = body_failure(t);
 		return CURL_READFUNC_ABORT;
 	}
-	u->body_left -= got;
-	u->f->bytes_up += got;
-	u->mark_ms = now_ms();
-	if (u->body_left == 0) {
-		body_deadline(u, false);
-		watch_client(u);
+	t->hop.body_left -= got;
+	t->f->bytes_up += got;
+	t->hop.mark_ms = now_ms();
+	if (t->hop.body_left == 0) {
+		body_deadline(t, false);
+		watch_client(t);
 	}
 	return (size_t)got;
 }
@@ -250,51 +270,52 @@ on_read(char *buf, size_t size, size_t n, void *arg)
 static int
 on_seek(void *arg, curl_off_t offset, int origin)
 {
-	struct upstream *u = arg;
+	struct transfer *t = arg;
 
 	if (origin != SEEK_SET)
 		return CURL_SEEKFUNC_CANTSEEK;
-	if (u->body_buffered && offset >= 0 &&
-	    offset <= (curl_off_t)u->body_len) {
-		u->body_pos = (size_t)offset;
+	if (t->body_buffered && offset >= 0 &&
+	    offset <= (curl_off_t)t->body_len) {
+		t->hop.body_pos = (size_t)offset;
 		return CURL_SEEKFUNC_OK;
 	}
-	if (!u->body_buffered && offset == 0 &&
-	    u->body_left == u->f->req->content_length)
+	if (!t->body_buffered && offset == 0 &&
+	    t->hop.body_left == t->f->req->content_length)
 		return CURL_SEEKFUNC_OK;
 	log_warn("a request body of %" PRId64 " bytes (over %d) was streamed "
 	    "and cannot be sent again on a new upstream connection",
-	    u->f->req->content_length, BODY_REPLAY_MAX);
-	u->fail = FAIL_NO_REPLAY;
+	    t->f->req->content_length, BODY_REPLAY_MAX);
+	t->hop.fail = FAIL_NO_REPLAY;
 	return CURL_SEEKFUNC_FAIL;
 }
 
 /* Read a small request body whole, to be able to send it again. */
 static int
-buffer_body(struct upstream *u)
+buffer_body(struct transfer *t)
 {
-	struct client *c = u->f->client;
-	size_t want = (size_t)u->f->req->content_length;
+	struct client *c = t->f->client;
+	size_t want = (size_t)t->f->req->content_length;
 	ssize_t got;
 
-	u->body_len = 0;
-	while (u->body_len < want) {
-		got = c->read(c, u->body + u->body_len, want - u->body_len);
+	t->body_len = 0;
+	while (t->body_len < want) {
+		got = c->read(c, t->room->body + t->body_len,
+		    want - t->body_len);
 		if (got <= 0)
 			return -1;
-		u->body_len += (size_t)got;
+		t->body_len += (size_t)got;
 	}
 	return 0;
 }
 
 static const struct hdr *
-find_header(const struct upstream *u, size_t n, const char *name)
+find_header(const struct transfer *t, size_t n, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcasecmp(u->hdrs[i].name, name) == 0)
-			return &u->hdrs[i];
+		if (strcasecmp(t->room->hdrs[i].name, name) == 0)
+			return &t->room->hdrs[i];
 	return NULL;
 }
 
@@ -306,39 +327,40 @@ same_origin(const struct target *a, const struct target *b)
 }
 
 /*
- * In follow mode: may this redirect be fetched?  On yes, u->next holds
+ * In follow mode: may this redirect be fetched?  On yes, hop.next holds
  * the new target.  On no, the 3xx goes to the client as in passthrough.
  */
 static bool
-prepare_follow(struct upstream *u, long code, const char *location)
+prepare_follow(struct transfer *t, long code, const char *location)
 {
+	struct target *next = &t->hop.next;
 	const char *why;
 
-	if (u->hops >= u->cfg->redirect_max)
+	if (t->hops >= t->cfg->redirect_max)
 		return false;
 	/*
 	 * A streamed request body cannot be sent a second time: follow only
 	 * when the next hop goes without one (303, or 301/302 after POST).
 	 */
-	if (u->send_body && code != 303 &&
-	    !((code == 301 || code == 302) && u->method == METHOD_POST))
+	if (t->send_body && code != 303 &&
+	    !((code == 301 || code == 302) && t->method == METHOD_POST))
 		return false;
-	memset(&u->next, 0, sizeof(u->next));
-	if ((u->next.url = curl_url_dup(u->f->target->url)) == NULL)
+	memset(next, 0, sizeof(*next));
+	if ((next->url = curl_url_dup(t->f->target->url)) == NULL)
 		return false;
 	/* a Location followed is held to the rules of a target */
 	if (!target_bytes_ok(location, &why) ||
 	    !target_host_written(location, &why) ||
-	    curl_url_set(u->next.url, CURLUPART_URL, location, 0) != CURLUE_OK ||
-	    target_describe(&u->next, &why) == -1 ||
-	    !allowlist_match(&u->cfg->allow, u->next.scheme, u->next.host,
-	    u->next.port, u->next.path)) {
+	    curl_url_set(next->url, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	    target_describe(next, &why) == -1 ||
+	    !allowlist_match(&t->cfg->allow, next->scheme, next->host,
+	    next->port, next->path)) {
 		log_info("not following a redirect: %s",
 		    "target not allowed or invalid");
-		target_free(&u->next);
+		target_free(next);
 		return false;
 	}
-	u->have_next = true;
+	t->hop.have_next = true;
 	return true;
 }
 
@@ -351,152 +373,153 @@ is_redirect(long code)
 
 /* Send the head of the upstream's response (reply_head()) to the client. */
 static int
-send_head(struct upstream *u, long code, size_t n, int64_t clen)
+send_head(struct transfer *t, long code, size_t n, int64_t clen)
 {
 	struct relay_head h = {
-		.code = (int)code, .hdrs = u->hdrs, .n = n,
-		.strip = &u->cfg->strip_response, .no_cache = u->cfg->no_cache,
-		.length = clen, .head_request = u->method == METHOD_HEAD,
-		.close = u->f->client->abort_unseen || u->f->req->close_client,
-		.base = u->f->target->url,
+		.code = (int)code, .hdrs = t->room->hdrs, .n = n,
+		.strip = &t->cfg->strip_response, .no_cache = t->cfg->no_cache,
+		.length = clen, .head_request = t->method == METHOD_HEAD,
+		.close = t->f->client->abort_unseen || t->f->req->close_client,
+		.base = t->f->target->url,
 	};
 	struct outbuf o;
 	int i, rc;
 
-	outbuf_init(&o, u->obuf, sizeof(u->obuf));
+	outbuf_init(&o, t->room->head, sizeof(t->room->head));
 	rc = reply_head(&o, &h);
 	for (i = 0; i < h.dropped; i++)
 		log_info("dropped a Location that is not a valid URL");
 	if (rc == -1)
 		return -1;
-	if (u->f->client->write(u->f->client, o.buf, o.len) == -1) {
-		u->fail = FAIL_CLIENT_GONE;
+	if (t->f->client->write(t->f->client, o.buf, o.len) == -1) {
+		t->hop.fail = FAIL_CLIENT_GONE;
 		return -1;
 	}
-	u->unflushed = true;
+	t->unflushed = true;
 	return 0;
 }
 
 /* The upstream's headers are complete: decide, then relay or refuse. */
 static bool
-end_of_headers(struct upstream *u, long code)
+end_of_headers(struct transfer *t, long code)
 {
 	const struct hdr *loc;
 	int64_t clen;
 	size_t i, n = 0;
-	char *p = u->hbuf;
+	char *p = t->room->hbuf;
 
-	for (i = 0; i < u->nlines; i++) {
+	for (i = 0; i < t->hop.nlines; i++) {
 		size_t len = strlen(p);
 
-		if (hdr_split(p, &u->hdrs[n]) == 0)
+		if (hdr_split(p, &t->room->hdrs[n]) == 0)
 			n++;
 		else
 			log_debug("dropped a malformed upstream header line");
 		p += len + 1;
 	}
 	if (code < 200 || code > 599) {
-		u->fail = FAIL_BAD_HEADERS;
+		t->hop.fail = FAIL_BAD_HEADERS;
 		return false;
 	}
-	if (response_length(u->hdrs, n, (int)code, &clen) == -1) {
-		u->fail = FAIL_BAD_LENGTH;
+	if (response_length(t->room->hdrs, n, (int)code, &clen) == -1) {
+		t->hop.fail = FAIL_BAD_LENGTH;
 		return false;
 	}
-	loc = find_header(u, n, "Location");
+	loc = find_header(t, n, "Location");
 	if (is_redirect(code) && loc != NULL) {
-		if (u->cfg->redirect_mode == REDIRECT_BLOCK) {
-			u->fail = FAIL_REDIRECT_BLOCKED;
+		if (t->cfg->redirect_mode == REDIRECT_BLOCK) {
+			t->hop.fail = FAIL_REDIRECT_BLOCKED;
 			return false;
 		}
-		if (u->cfg->redirect_mode == REDIRECT_FOLLOW &&
-		    prepare_follow(u, code, loc->value)) {
-			u->discard = true;
+		if (t->cfg->redirect_mode == REDIRECT_FOLLOW &&
+		    prepare_follow(t, code, loc->value)) {
+			t->hop.discard = true;
 			return true;
 		}
 	}
-	if (response_has_body((int)code, u->method == METHOD_HEAD) &&
-	    clen > u->cfg->max_response_body) {
-		u->fail = FAIL_TOO_BIG;
+	if (response_has_body((int)code, t->method == METHOD_HEAD) &&
+	    clen > t->cfg->max_response_body) {
+		t->hop.fail = FAIL_TOO_BIG;
 		return false;
 	}
-	if (send_head(u, code, n, clen) == -1) {
-		if (u->fail == FAIL_NONE)
-			u->fail = FAIL_BAD_HEADERS;
+	if (send_head(t, code, n, clen) == -1) {
+		if (t->hop.fail == FAIL_NONE)
+			t->hop.fail = FAIL_BAD_HEADERS;
 		return false;
 	}
-	u->headers_done = true;
-	u->f->status = (int)code;
-	u->phase = PH_BODY;
-	u->mark_ms = now_ms();
+	t->hop.headers_done = true;
+	t->f->status = (int)code;
+	t->hop.phase = PH_BODY;
+	t->hop.mark_ms = now_ms();
 	return true;
 }
 
 static size_t
 on_header(char *buf, size_t size, size_t n, void *arg)
 {
-	struct upstream *u = arg;
+	struct transfer *t = arg;
 	size_t len = size * n;
 	long code = 0;
 
-	if (u->headers_done || u->discard)
+	if (t->hop.headers_done || t->hop.discard)
 		return len;		/* trailers: never relayed */
 	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
-		u->hlen = u->nlines = 0;
+		t->hop.hlen = t->hop.nlines = 0;
 		return len;
 	}
 	if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') ||
 	    (len == 1 && buf[0] == '\n')) {
-		curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(t->u->easy, CURLINFO_RESPONSE_CODE, &code);
 		if (code >= 100 && code < 200) {
-			u->hlen = u->nlines = 0;	/* interim response */
+			/* an interim response */
+			t->hop.hlen = t->hop.nlines = 0;
 			return len;
 		}
-		return end_of_headers(u, code) ? len : 0;
+		return end_of_headers(t, code) ? len : 0;
 	}
 	/*
 	 * hlen - nlines bytes received so far (our NULs aside): at most
 	 * HDR_MAX_BYTES of them in at most HDR_MAX_COUNT lines, which
 	 * hbuf holds with a NUL after each.
 	 */
-	if (u->hlen - u->nlines + len > HDR_MAX_BYTES ||
-	    u->nlines >= HDR_MAX_COUNT || memchr(buf, '\0', len) != NULL) {
-		u->fail = FAIL_BAD_HEADERS;
+	if (t->hop.hlen - t->hop.nlines + len > HDR_MAX_BYTES ||
+	    t->hop.nlines >= HDR_MAX_COUNT || memchr(buf, '\0', len) != NULL) {
+		t->hop.fail = FAIL_BAD_HEADERS;
 		return 0;
 	}
-	memcpy(u->hbuf + u->hlen, buf, len);
-	u->hbuf[u->hlen + len] = '\0';
-	u->hlen += len + 1;
-	u->nlines++;
+	memcpy(t->room->hbuf + t->hop.hlen, buf, len);
+	t->room->hbuf[t->hop.hlen + len] = '\0';
+	t->hop.hlen += len + 1;
+	t->hop.nlines++;
 	return len;
 }
 
 static size_t
 on_write(char *buf, size_t size, size_t n, void *arg)
 {
-	struct upstream *u = arg;
-	struct client *c = u->f->client;
-	size_t len = size * n, room;
+	struct transfer *t = arg;
+	struct client *c = t->f->client;
+	size_t len = size * n, left;
 
-	if (u->discard)
+	if (t->hop.discard)
 		return len;		/* body of a redirect we follow */
-	if (!u->headers_done)
+	if (!t->hop.headers_done)
 		return 0;
-	room = (size_t)(u->cfg->max_response_body - u->f->bytes_down);
-	if (len > room) {
+	left = (size_t)(t->cfg->max_response_body - t->f->bytes_down);
+	if (len > left) {
 		/* cut the stream at the limit, then abort */
-		if (room > 0 && c->write(c, buf, room) == 0)
-			u->f->bytes_down += (int64_t)room;
-		u->fail = FAIL_TOO_BIG_STREAM;
+		if (left > 0 && c->write(c, buf, left) == 0)
+			t->f->bytes_down += (int64_t)left;
+		t->hop.fail = FAIL_TOO_BIG_STREAM;
 		return 0;
 	}
 	if (c->write(c, buf, len) == -1) {
-		u->fail = FAIL_CLIENT_GONE;
+		t->hop.fail = FAIL_CLIENT_GONE;
 		return 0;
 	}
-	u->unflushed = true;
-	u->f->bytes_down += (int64_t)len;
-	u->mark_ms = now_ms();
+	t->unflushed = true;
+	t->f->bytes_down += (int64_t)len;
+	t->hop.mark_ms = now_ms();
 	return len;
 }
 
@@ -692,17 +715,17 @@ upstream_new(const struct config *cfg, CURLSH *share)
 	apply_config(u, cfg);
 
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &u->t);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, u);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, &u->t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, u);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &u->t);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &u->t);
 	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(e, CURLOPT_READDATA, u);
+	curl_easy_setopt(e, CURLOPT_READDATA, &u->t);
 	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-	curl_easy_setopt(e, CURLOPT_SEEKDATA, u);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, &u->t);
 	return u;
 }
 
@@ -764,43 +787,43 @@ without_credentials(const struct curl_slist *in)
 }
 
 static int
-set_method(struct upstream *u)
+set_method(struct transfer *t)
 {
-	CURL *e = u->easy;
+	CURL *e = t->u->easy;
 	const char *custom = NULL;
 
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	if (u->send_body) {
+	if (t->send_body) {
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)u->f->req->content_length);
-		if (u->method != METHOD_POST)
-			custom = u->f->req->method_name;
-	} else if (u->method == METHOD_HEAD)
+		    (curl_off_t)t->f->req->content_length);
+		if (t->method != METHOD_POST)
+			custom = t->f->req->method_name;
+	} else if (t->method == METHOD_HEAD)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (u->method != METHOD_GET)
-		custom = u->method == METHOD_POST ? "POST" :
-		    u->f->req->method_name;
+	else if (t->method != METHOD_GET)
+		custom = t->method == METHOD_POST ? "POST" :
+		    t->f->req->method_name;
 	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK ?
 	    0 : -1;
 }
 
 static enum fail
-deadline_passed(struct upstream *u, int64_t now, int64_t *wait)
+deadline_passed(struct transfer *t, int64_t now, int64_t *wait)
 {
-	const struct config *cfg = u->cfg;
+	const struct config *cfg = t->cfg;
 	int64_t deadline = 0, d;
 	enum fail why = FAIL_NONE, w;
 
-	if (u->phase == PH_WAIT_HEADERS && cfg->response_header_ms > 0) {
-		deadline = u->mark_ms + cfg->response_header_ms;
+	if (t->hop.phase == PH_WAIT_HEADERS && cfg->response_header_ms > 0) {
+		deadline = t->hop.mark_ms + cfg->response_header_ms;
 		why = FAIL_TIMEOUT_HEADER;
-	} else if (u->phase == PH_BODY && cfg->idle_ms > 0) {
-		deadline = u->mark_ms + cfg->idle_ms;
+	} else if (t->hop.phase == PH_BODY && cfg->idle_ms > 0) {
+		deadline = t->hop.mark_ms + cfg->idle_ms;
 		why = FAIL_TIMEOUT_IDLE;
 	}
 	if (cfg->total_ms > 0) {
-		d = u->start_ms + cfg->total_ms;
+		d = t->start_ms + cfg->total_ms;
 		w = FAIL_TIMEOUT_TOTAL;
 		if (deadline == 0 || d < deadline) {
 			deadline = d;
@@ -819,7 +842,7 @@ deadline_passed(struct upstream *u, int64_t now, int64_t *wait)
 
 /* Drive the transfer to its end or to a deadline. */
 static CURLcode
-run(struct upstream *u)
+run(struct transfer *t)
 {
 	struct curl_waitfd wfd;
 	CURLcode rc = CURLE_OK;
@@ -828,16 +851,16 @@ run(struct upstream *u)
 	int64_t wait;
 	enum fail late;
 
-	curl_multi_add_handle(u->multi, u->easy);
+	curl_multi_add_handle(t->u->multi, t->u->easy);
 	for (;;) {
-		if (curl_multi_perform(u->multi, &running) != CURLM_OK) {
+		if (curl_multi_perform(t->u->multi, &running) != CURLM_OK) {
 			rc = CURLE_FAILED_INIT;
 			break;
 		}
 		if (running == 0)
 			break;
-		if ((late = deadline_passed(u, now_ms(), &wait)) != FAIL_NONE) {
-			u->fail = late;
+		if ((late = deadline_passed(t, now_ms(), &wait)) != FAIL_NONE) {
+			t->hop.fail = late;
 			rc = CURLE_OPERATION_TIMEDOUT;
 			break;
 		}
@@ -848,32 +871,33 @@ run(struct upstream *u)
 		 * stops reading once it has Content-Length bytes still sees
 		 * the end (nginx keeps the FastCGI connection only then).
 		 */
-		if (u->unflushed) {
-			u->unflushed = false;
-			if (u->f->client->flush(u->f->client) == -1) {
-				u->fail = FAIL_CLIENT_GONE;
+		if (t->unflushed) {
+			t->unflushed = false;
+			if (t->f->client->flush(t->f->client) == -1) {
+				t->hop.fail = FAIL_CLIENT_GONE;
 				rc = CURLE_WRITE_ERROR;
 				break;
 			}
 		}
-		wfd.fd = u->watch_fd;
+		wfd.fd = t->watch_fd;
 		wfd.events = CURL_WAIT_POLLIN;
 		wfd.revents = 0;
-		curl_multi_poll(u->multi, &wfd, u->watch_fd >= 0 ? 1 : 0,
+		curl_multi_poll(t->u->multi, &wfd, t->watch_fd >= 0 ? 1 : 0,
 		    (int)wait, NULL);
-		if (u->watch_fd >= 0 && wfd.revents != 0) {
-			if (client_gone(u->watch_fd)) {
-				u->fail = FAIL_CLIENT_GONE;
+		if (t->watch_fd >= 0 && wfd.revents != 0) {
+			if (client_gone(t->watch_fd)) {
+				t->hop.fail = FAIL_CLIENT_GONE;
 				rc = CURLE_ABORTED_BY_CALLBACK;
 				break;
 			}
-			u->watch_fd = -1;	/* unexpected data: stop watching */
+			/* unexpected data: stop watching */
+			t->watch_fd = -1;
 		}
 	}
-	while ((msg = curl_multi_info_read(u->multi, &left)) != NULL)
+	while ((msg = curl_multi_info_read(t->u->multi, &left)) != NULL)
 		if (msg->msg == CURLMSG_DONE && running == 0)
 			rc = msg->data.result;
-	curl_multi_remove_handle(u->multi, u->easy);
+	curl_multi_remove_handle(t->u->multi, t->u->easy);
 	return rc;
 }
 
@@ -882,16 +906,16 @@ run(struct upstream *u)
  * the row of the failure kind, else what the libcurl error says.
  */
 static int
-failure_status(struct upstream *u, CURLcode rc, const char **why)
+failure_status(struct transfer *t, CURLcode rc, const char **why)
 {
-	struct fetch *f = u->f;
+	struct fetch *f = t->f;
 	const struct failure *o;
 
-	if (rc == CURLE_COULDNT_CONNECT && u->fail == FAIL_NONE &&
-	    u->addr_denied)
+	if (rc == CURLE_COULDNT_CONNECT && t->hop.fail == FAIL_NONE &&
+	    t->hop.addr_denied)
 		o = failure_of(FAIL_ADDRESS);
 	else
-		o = failure_of(u->fail);
+		o = failure_of(t->hop.fail);
 	if (o != NULL) {
 		if (o->deny != DENY_NONE)
 			f->deny = o->deny;
@@ -903,9 +927,9 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		/* libcurl runs only the connect timer */
-		if (u->phase == PH_CONNECT)
+		if (t->hop.phase == PH_CONNECT)
 			f->timeout = TIMEOUT_CONNECT;
-		*why = u->phase == PH_CONNECT ? "upstream connect timeout" :
+		*why = t->hop.phase == PH_CONNECT ? "upstream connect timeout" :
 		    "upstream timeout";
 		return 504;
 	case CURLE_COULDNT_CONNECT:
@@ -927,90 +951,131 @@ failure_status(struct upstream *u, CURLcode rc, const char **why)
 	}
 }
 
+/*
+ * Start the request body: its deadline, and a body small enough to be
+ * sent again read whole now.  -1 if reading it failed.
+ */
+static int
+start_body(struct transfer *t)
+{
+	if (t->send_body)
+		body_deadline(t, true);
+	if (t->send_body && t->f->req->content_length <= BODY_REPLAY_MAX) {
+		if (buffer_body(t) == -1) {
+			t->hop.fail = body_failure(t);
+			return -1;
+		}
+		body_deadline(t, false);
+		t->body_buffered = true;
+	}
+	if (!t->send_body || t->body_buffered)
+		watch_client(t);
+	return 0;
+}
+
+/* One hop: the request to f->target, and its response. */
+static CURLcode
+run_hop(struct transfer *t, struct curl_slist *headers, long *code)
+{
+	CURL *e = t->u->easy;
+	struct fetch *f = t->f;
+	CURLcode rc;
+	long conns = 0;
+
+	t->hop = (struct hop){
+		.body_left = t->send_body ? f->req->content_length : 0,
+	};
+	curl_easy_setopt(e, CURLOPT_CURLU, f->target->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	set_method(t);
+	rc = run(t);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+	f->conns_opened += conns;
+	f->reused = rc == CURLE_OK && conns == 0;
+	return rc;
+}
+
 /* Method for the next hop of a followed redirect (as browsers do). */
 static void
-next_method(struct upstream *u, long code)
+next_method(struct transfer *t, long code)
 {
-	if (u->method == METHOD_HEAD)
+	if (t->method == METHOD_HEAD)
 		return;
 	if (code == 303 || ((code == 301 || code == 302) &&
-	    u->method == METHOD_POST)) {
-		u->method = METHOD_GET;
-		u->send_body = false;
+	    t->method == METHOD_POST)) {
+		t->method = METHOD_GET;
+		t->send_body = false;
+	}
+}
+
+/*
+ * Make hop.next the target of the next hop, with the method it takes;
+ * the first time it leaves the origin, the headers lose the client's
+ * credentials (*own, which the caller frees).
+ */
+static void
+follow(struct transfer *t, long code, struct curl_slist **headers,
+    struct curl_slist **own)
+{
+	struct fetch *f = t->f;
+
+	if (*own == NULL && !same_origin(f->target, &t->hop.next)) {
+		*own = without_credentials(f->headers);
+		*headers = *own;
+	}
+	target_free(f->target);
+	*f->target = t->hop.next;
+	t->hops++;
+	next_method(t, code);
+}
+
+/* The transfer failed: our own answer, or the response cut short. */
+static void
+answer_failure(struct transfer *t, CURLcode rc)
+{
+	struct fetch *f = t->f;
+
+	if (!t->hop.headers_done) {
+		f->status = failure_status(t, rc, &f->reason);
+		if (t->hop.fail != FAIL_CLIENT_GONE)
+			reply_error(f->client, f->status, f->reason, NULL);
+	} else {
+		failure_status(t, rc, &f->reason);
+		f->aborted = true;
+		f->client->abort(f->client);
 	}
 }
 
 void
 upstream_fetch(struct upstream *u, struct fetch *f)
 {
+	struct transfer *t = &u->t;
 	struct curl_slist *headers = f->headers, *own = NULL;
 	CURLcode rc;
-	long code = 0, conns = 0;
+	long code = 0;
 
-	u->f = f;
-	u->method = f->req->method;
-	u->send_body = f->req->has_body;
-	u->hops = 0;
-	u->start_ms = now_ms();
-	u->watch_fd = -1;
-	u->unflushed = false;
-	u->body_buffered = false;
-	u->body_deadline = 0;
-	if (u->send_body)
-		body_deadline(u, true);
-	if (u->send_body && f->req->content_length <= BODY_REPLAY_MAX) {
-		if (buffer_body(u) == -1) {
-			u->fail = body_failure(u);
-			f->status = failure_status(u, CURLE_OK, &f->reason);
-			reply_error(f->client, f->status, f->reason, NULL);
-			return;
-		}
-		body_deadline(u, false);
-		u->body_buffered = true;
+	*t = (struct transfer){
+		.u = u, .room = &u->room, .cfg = u->cfg, .f = f,
+		.method = f->req->method, .send_body = f->req->has_body,
+		.watch_fd = -1, .start_ms = now_ms(),
+	};
+	if (start_body(t) == -1) {
+		answer_failure(t, CURLE_OK);
+		return;
 	}
-	if (!u->send_body || u->body_buffered)
-		watch_client(u);
 	for (;;) {
-		u->phase = PH_CONNECT;
-		u->fail = FAIL_NONE;
-		u->addr_denied = u->headers_done = u->discard = u->have_next = false;
-		u->hlen = u->nlines = 0;
-		u->body_left = u->send_body ? f->req->content_length : 0;
-		u->body_pos = 0;
-		curl_easy_setopt(u->easy, CURLOPT_CURLU, f->target->url);
-		curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, headers);
-		set_method(u);
-		rc = run(u);
-		curl_easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &code);
-		curl_easy_getinfo(u->easy, CURLINFO_NUM_CONNECTS, &conns);
-		f->conns_opened += conns;
-		f->reused = rc == CURLE_OK && conns == 0;
-		if (u->have_next && (rc == CURLE_OK || u->fail == FAIL_NONE)) {
-			if (own == NULL && !same_origin(f->target, &u->next)) {
-				own = without_credentials(f->headers);
-				headers = own;
-			}
-			target_free(f->target);
-			*f->target = u->next;
-			u->hops++;
-			next_method(u, code);
-			continue;
-		}
-		if (u->have_next)
-			target_free(&u->next);
-		if (rc == CURLE_OK && u->fail == FAIL_NONE)
+		rc = run_hop(t, headers, &code);
+		if (!t->hop.have_next)
 			break;
-		if (!u->headers_done) {
-			f->status = failure_status(u, rc, &f->reason);
-			if (u->fail != FAIL_CLIENT_GONE)
-				reply_error(f->client, f->status, f->reason, NULL);
-		} else {
-			failure_status(u, rc, &f->reason);
-			f->aborted = true;
-			f->client->abort(f->client);
+		if (rc != CURLE_OK && t->hop.fail != FAIL_NONE) {
+			target_free(&t->hop.next);
+			break;
 		}
-		break;
+		follow(t, code, &headers, &own);
 	}
+	if (rc != CURLE_OK || t->hop.fail != FAIL_NONE)
+		answer_failure(t, rc);
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(u->easy, CURLOPT_CURLU, NULL);
 	curl_slist_free_all(own);
