@@ -22,6 +22,7 @@
 #include "request.h"
 #include "stats.h"
 #include "target.h"
+#include "transfer.h"
 
 static int
 add_line(void *arg, const char *line)
@@ -222,7 +223,7 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 		refuse(c, &f, 400, DENY_REQUEST, why);
 		goto done;
 	}
-	upstream_fetch(u, &f);
+	transfer_fetch(u, &f);
 done:
 	access_log(cfg, r.method_name != NULL ? r.method_name :
 	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &wall, &t0);

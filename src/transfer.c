@@ -1,0 +1,795 @@
+/*
+ * transfer: one proxied request's HTTP transfer, on the worker's handle
+ * (upstream.h).  The loop in run() drives it with curl_multi_poll() and
+ * enforces the response-header, idle and total deadlines itself, to the
+ * millisecond; libcurl enforces the connect timeout through its own
+ * timers.  The address policy is checked on every address connected to
+ * and again on the peer of every transfer, a reused connection's too.
+ * [timeouts] total also bounds reading the request body, through the
+ * client's read deadline.
+ */
+#include <config.h>
+
+#include "transfer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "allow.h"
+#include "cutoff.h"
+#include "headers.h"
+#include "log.h"
+#include "outbuf.h"
+#include "reply.h"
+#include "upstream.h"
+
+/* ---- callbacks ---- */
+
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transfer *t = arg;
+	enum addr_verdict v;
+
+	(void)purpose;
+	v = addr_check(&a->addr, &t->cfg->net_allow, &t->cfg->net_deny);
+	if (v != ADDR_OK) {
+		t->hop.addr_denied = true;
+		log_debug("refused to connect: %s", addr_verdict_str(v));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/*
+ * Called for every transfer, on a new or a reused connection, before
+ * the request is sent: the peer (the upstream, or the proxy when there
+ * is one, as in open_socket()) is judged by the policy in force now, so
+ * a pooled connection opened under an older configuration never serves
+ * a request the current one refuses.
+ */
+static int
+on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct transfer *t = arg;
+	enum addr_verdict v;
+
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	v = addr_check_str(ip, &t->cfg->net_allow, &t->cfg->net_deny);
+	if (v != ADDR_OK) {
+		t->hop.fail = FAIL_ADDRESS;
+		log_debug("refused to send on a connection: %s",
+		    addr_verdict_str(v));
+		return CURL_PREREQFUNC_ABORT;
+	}
+	t->hop.phase = PH_WAIT_HEADERS;
+	t->hop.mark_ms = now_ms();
+	return CURL_PREREQFUNC_OK;
+}
+
+/*
+ * The request body has been read: read the client's end-of-body marker
+ * too, so that anything that arrives later means the client went away.
+ */
+static void
+watch_client(struct transfer *t)
+{
+	struct client *c = t->f->client;
+	char buf[512];
+	int i;
+
+	t->watch_fd = -1;
+	if (c->watch_fd == NULL)
+		return;
+	for (i = 0; i < 16; i++) {
+		ssize_t n = c->read(c, buf, sizeof(buf));
+
+		if (n == 0) {
+			t->watch_fd = c->watch_fd(c);
+			log_debug("watching the client on fd %d", t->watch_fd);
+			return;
+		}
+		if (n < 0)
+			return;
+	}
+}
+
+/*
+ * The watched descriptor is readable: did the client go away?  On a
+ * FastCGI connection with the request fully read, the web server sends
+ * nothing more unless it gives up: it closes the connection or sends
+ * FCGI_ABORT_REQUEST (type 2).
+ */
+static bool
+client_gone(int fd)
+{
+	unsigned char hdr[2];
+	ssize_t n = recv(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		return true;
+	return n == 2 && hdr[0] == 1 && hdr[1] == 2;
+}
+
+/*
+ * Bound reading the request body by [timeouts] total, from the start of
+ * the request, however slowly its bytes come (each gap is bounded by
+ * idle): on, or off once it has been read.  A slow upload that stays
+ * within total is never cut; with total = 0 none is.
+ */
+static void
+body_deadline(struct transfer *t, bool on)
+{
+	struct client *c = t->f->client;
+
+	if (t->cfg->total_ms <= 0 || c->read_deadline == NULL)
+		return;
+	t->body_deadline = on ? t->start_ms + t->cfg->total_ms : 0;
+	c->read_deadline(c, t->body_deadline);
+}
+
+/* Why reading the request body failed: its deadline, or the client. */
+static enum fail
+body_failure(const struct transfer *t)
+{
+	return t->body_deadline != 0 && now_ms() >= t->body_deadline ?
+	    FAIL_TIMEOUT_BODY : FAIL_CLIENT_BODY;
+}
+
+/* The request body from room->body, as often as libcurl needs it. */
+static size_t
+read_buffered(struct transfer *t, char *buf, size_t want)
+{
+	size_t k = t->body_len - t->hop.body_pos;
+
+	if (k > want)
+		k = want;
+	memcpy(buf, t->room->body + t->hop.body_pos, k);
+	t->hop.body_pos += k;
+	if ((int64_t)t->hop.body_pos > t->f->bytes_up)
+		t->f->bytes_up = (int64_t)t->hop.body_pos;
+	t->hop.mark_ms = now_ms();
+	return k;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t want = size * n;
+	ssize_t got;
+
+	if (t->body_buffered)
+		return read_buffered(t, buf, want);
+	if ((int64_t)want > t->hop.body_left)
+		want = (size_t)t->hop.body_left;
+	if (want == 0)
+		return 0;
+	got = t->f->client->read(t->f->client, buf, want);
+	/* a read cut at the deadline may return what came before it */
+	if (got <= 0 || (got < t->hop.body_left &&
+	    body_failure(t) == FAIL_TIMEOUT_BODY)) {
+		t->hop.fail = body_failure(t);
+		return CURL_READFUNC_ABORT;
+	}
+	t->hop.body_left -= got;
+	t->f->bytes_up += got;
+	t->hop.mark_ms = now_ms();
+	if (t->hop.body_left == 0) {
+		body_deadline(t, false);
+		watch_client(t);
+	}
+	return (size_t)got;
+}
+
+/*
+ * libcurl rewinds the request body to send it again on a new connection
+ * (a reused one was dead).  A streamed body can only be "rewound" before
+ * its first byte was read.
+ */
+static int
+on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct transfer *t = arg;
+
+	if (origin != SEEK_SET)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (t->body_buffered && offset >= 0 &&
+	    offset <= (curl_off_t)t->body_len) {
+		t->hop.body_pos = (size_t)offset;
+		return CURL_SEEKFUNC_OK;
+	}
+	if (!t->body_buffered && offset == 0 &&
+	    t->hop.body_left == t->f->req->content_length)
+		return CURL_SEEKFUNC_OK;
+	log_warn("a request body of %" PRId64 " bytes (over %d) was streamed "
+	    "and cannot be sent again on a new upstream connection",
+	    t->f->req->content_length, BODY_REPLAY_MAX);
+	t->hop.fail = FAIL_NO_REPLAY;
+	return CURL_SEEKFUNC_FAIL;
+}
+
+/* Read a small request body whole, to be able to send it again. */
+static int
+buffer_body(struct transfer *t)
+{
+	struct client *c = t->f->client;
+	size_t want = (size_t)t->f->req->content_length;
+	ssize_t got;
+
+	t->body_len = 0;
+	while (t->body_len < want) {
+		got = c->read(c, t->room->body + t->body_len,
+		    want - t->body_len);
+		if (got <= 0)
+			return -1;
+		t->body_len += (size_t)got;
+	}
+	return 0;
+}
+
+static const struct hdr *
+find_header(const struct transfer *t, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(t->room->hdrs[i].name, name) == 0)
+			return &t->room->hdrs[i];
+	return NULL;
+}
+
+static bool
+same_origin(const struct target *a, const struct target *b)
+{
+	return strcmp(a->scheme, b->scheme) == 0 &&
+	    strcmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+/*
+ * In follow mode: may this redirect be fetched?  On yes, hop.next holds
+ * the new target.  On no, the 3xx goes to the client as in passthrough.
+ */
+static bool
+prepare_follow(struct transfer *t, long code, const char *location)
+{
+	struct target *next = &t->hop.next;
+	const char *why;
+
+	if (t->hops >= t->cfg->redirect_max)
+		return false;
+	/*
+	 * A streamed request body cannot be sent a second time: follow only
+	 * when the next hop goes without one (303, or 301/302 after POST).
+	 */
+	if (t->send_body && code != 303 &&
+	    !((code == 301 || code == 302) && t->method == METHOD_POST))
+		return false;
+	memset(next, 0, sizeof(*next));
+	if ((next->url = curl_url_dup(t->f->target->url)) == NULL)
+		return false;
+	/* a Location followed is held to the rules of a target */
+	if (!target_bytes_ok(location, &why) ||
+	    !target_host_written(location, &why) ||
+	    curl_url_set(next->url, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	    target_describe(next, &why) == -1 ||
+	    !allowlist_match(&t->cfg->allow, next->scheme, next->host,
+	    next->port, next->path)) {
+		log_info("not following a redirect: %s",
+		    "target not allowed or invalid");
+		target_free(next);
+		return false;
+	}
+	t->hop.have_next = true;
+	return true;
+}
+
+static bool
+is_redirect(long code)
+{
+	return code == 301 || code == 302 || code == 303 || code == 307 ||
+	    code == 308;
+}
+
+/* Send the head of the upstream's response (reply_head()) to the client. */
+static int
+send_head(struct transfer *t, long code, size_t n, int64_t clen)
+{
+	struct relay_head h = {
+		.code = (int)code, .hdrs = t->room->hdrs, .n = n,
+		.strip = &t->cfg->strip_response, .no_cache = t->cfg->no_cache,
+		.length = clen, .head_request = t->method == METHOD_HEAD,
+		.close = t->f->client->abort_unseen || t->f->req->close_client,
+		.base = t->f->target->url,
+	};
+	struct outbuf o;
+	int i, rc;
+
+	outbuf_init(&o, t->room->head, sizeof(t->room->head));
+	rc = reply_head(&o, &h);
+	for (i = 0; i < h.dropped; i++)
+		log_info("dropped a Location that is not a valid URL");
+	if (rc == -1)
+		return -1;
+	if (t->f->client->write(t->f->client, o.buf, o.len) == -1) {
+		t->hop.fail = FAIL_CLIENT_GONE;
+		return -1;
+	}
+	t->unflushed = true;
+	return 0;
+}
+
+/* The upstream's headers are complete: decide, then relay or refuse. */
+static bool
+end_of_headers(struct transfer *t, long code)
+{
+	const struct hdr *loc;
+	int64_t clen;
+	size_t i, n = 0;
+	char *p = t->room->hbuf;
+
+	for (i = 0; i < t->hop.nlines; i++) {
+		size_t len = strlen(p);
+
+		if (hdr_split(p, &t->room->hdrs[n]) == 0)
+			n++;
+		else
+			log_debug("dropped a malformed upstream header line");
+		p += len + 1;
+	}
+	if (code < 200 || code > 599) {
+		t->hop.fail = FAIL_BAD_HEADERS;
+		return false;
+	}
+	if (response_length(t->room->hdrs, n, (int)code, &clen) == -1) {
+		t->hop.fail = FAIL_BAD_LENGTH;
+		return false;
+	}
+	loc = find_header(t, n, "Location");
+	if (is_redirect(code) && loc != NULL) {
+		if (t->cfg->redirect_mode == REDIRECT_BLOCK) {
+			t->hop.fail = FAIL_REDIRECT_BLOCKED;
+			return false;
+		}
+		if (t->cfg->redirect_mode == REDIRECT_FOLLOW &&
+		    prepare_follow(t, code, loc->value)) {
+			t->hop.discard = true;
+			return true;
+		}
+	}
+	if (response_has_body((int)code, t->method == METHOD_HEAD) &&
+	    clen > t->cfg->max_response_body) {
+		t->hop.fail = FAIL_TOO_BIG;
+		return false;
+	}
+	if (send_head(t, code, n, clen) == -1) {
+		if (t->hop.fail == FAIL_NONE)
+			t->hop.fail = FAIL_BAD_HEADERS;
+		return false;
+	}
+	t->hop.headers_done = true;
+	t->f->status = (int)code;
+	t->hop.phase = PH_BODY;
+	t->hop.mark_ms = now_ms();
+	return true;
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n;
+	long code = 0;
+
+	if (t->hop.headers_done || t->hop.discard)
+		return len;		/* trailers: never relayed */
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		t->hop.hlen = t->hop.nlines = 0;
+		return len;
+	}
+	if ((len == 2 && buf[0] == '\r' && buf[1] == '\n') ||
+	    (len == 1 && buf[0] == '\n')) {
+		curl_easy_getinfo(t->u->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 100 && code < 200) {
+			/* an interim response */
+			t->hop.hlen = t->hop.nlines = 0;
+			return len;
+		}
+		return end_of_headers(t, code) ? len : 0;
+	}
+	/*
+	 * hlen - nlines bytes received so far (our NULs aside): at most
+	 * HDR_MAX_BYTES of them in at most HDR_MAX_COUNT lines, which
+	 * hbuf holds with a NUL after each.
+	 */
+	if (t->hop.hlen - t->hop.nlines + len > HDR_MAX_BYTES ||
+	    t->hop.nlines >= HDR_MAX_COUNT || memchr(buf, '\0', len) != NULL) {
+		t->hop.fail = FAIL_BAD_HEADERS;
+		return 0;
+	}
+	memcpy(t->room->hbuf + t->hop.hlen, buf, len);
+	t->room->hbuf[t->hop.hlen + len] = '\0';
+	t->hop.hlen += len + 1;
+	t->hop.nlines++;
+	return len;
+}
+
+static size_t
+on_write(char *buf, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	struct client *c = t->f->client;
+	size_t len = size * n, left;
+
+	if (t->hop.discard)
+		return len;		/* body of a redirect we follow */
+	if (!t->hop.headers_done)
+		return 0;
+	left = (size_t)(t->cfg->max_response_body - t->f->bytes_down);
+	if (len > left) {
+		/* cut the stream at the limit, then abort */
+		if (left > 0 && c->write(c, buf, left) == 0)
+			t->f->bytes_down += (int64_t)left;
+		t->hop.fail = FAIL_TOO_BIG_STREAM;
+		return 0;
+	}
+	if (c->write(c, buf, len) == -1) {
+		t->hop.fail = FAIL_CLIENT_GONE;
+		return 0;
+	}
+	t->unflushed = true;
+	t->f->bytes_down += (int64_t)len;
+	t->hop.mark_ms = now_ms();
+	return len;
+}
+
+void
+transfer_bind(struct upstream *u)
+{
+	CURL *e = u->easy;
+
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &u->t);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, &u->t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &u->t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &u->t);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(e, CURLOPT_READDATA, &u->t);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, &u->t);
+}
+
+/* ---- one transfer ---- */
+
+/* Credentials never go to another origin after a redirect (as curl). */
+static bool
+is_credential(const char *line)
+{
+	size_t n = strcspn(line, ":;");
+
+	return (n == 13 && strncasecmp(line, "Authorization", n) == 0) ||
+	    (n == 6 && strncasecmp(line, "Cookie", n) == 0);
+}
+
+static struct curl_slist *
+without_credentials(const struct curl_slist *in)
+{
+	struct curl_slist *out = NULL, *l;
+
+	for (; in != NULL; in = in->next) {
+		if (is_credential(in->data))
+			continue;
+		if ((l = curl_slist_append(out, in->data)) == NULL) {
+			curl_slist_free_all(out);
+			return NULL;
+		}
+		out = l;
+	}
+	return out;
+}
+
+static int
+set_method(struct transfer *t)
+{
+	CURL *e = t->u->easy;
+	const char *custom = NULL;
+
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (t->send_body) {
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)t->f->req->content_length);
+		if (t->method != METHOD_POST)
+			custom = t->f->req->method_name;
+	} else if (t->method == METHOD_HEAD)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else if (t->method != METHOD_GET)
+		custom = t->method == METHOD_POST ? "POST" :
+		    t->f->req->method_name;
+	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK ?
+	    0 : -1;
+}
+
+static enum fail
+deadline_passed(struct transfer *t, int64_t now, int64_t *wait)
+{
+	const struct config *cfg = t->cfg;
+	int64_t deadline = 0, d;
+	enum fail why = FAIL_NONE, w;
+
+	if (t->hop.phase == PH_WAIT_HEADERS && cfg->response_header_ms > 0) {
+		deadline = t->hop.mark_ms + cfg->response_header_ms;
+		why = FAIL_TIMEOUT_HEADER;
+	} else if (t->hop.phase == PH_BODY && cfg->idle_ms > 0) {
+		deadline = t->hop.mark_ms + cfg->idle_ms;
+		why = FAIL_TIMEOUT_IDLE;
+	}
+	if (cfg->total_ms > 0) {
+		d = t->start_ms + cfg->total_ms;
+		w = FAIL_TIMEOUT_TOTAL;
+		if (deadline == 0 || d < deadline) {
+			deadline = d;
+			why = w;
+		}
+	}
+	*wait = 1000;
+	if (deadline == 0)
+		return FAIL_NONE;
+	if (now >= deadline)
+		return why;
+	if (deadline - now < *wait)
+		*wait = deadline - now;
+	return FAIL_NONE;
+}
+
+/* Drive the transfer to its end or to a deadline. */
+static CURLcode
+run(struct transfer *t)
+{
+	struct curl_waitfd wfd;
+	CURLcode rc = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+	int64_t wait;
+	enum fail late;
+
+	curl_multi_add_handle(t->u->multi, t->u->easy);
+	for (;;) {
+		if (curl_multi_perform(t->u->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running == 0)
+			break;
+		if ((late = deadline_passed(t, now_ms(), &wait)) != FAIL_NONE) {
+			t->hop.fail = late;
+			rc = CURLE_OPERATION_TIMEDOUT;
+			break;
+		}
+		/*
+		 * Flush only before waiting: what arrived so far reaches the
+		 * client now, and the last block of a response goes out with
+		 * the end of the request in one write, so a web server that
+		 * stops reading once it has Content-Length bytes still sees
+		 * the end (nginx keeps the FastCGI connection only then).
+		 */
+		if (t->unflushed) {
+			t->unflushed = false;
+			if (t->f->client->flush(t->f->client) == -1) {
+				t->hop.fail = FAIL_CLIENT_GONE;
+				rc = CURLE_WRITE_ERROR;
+				break;
+			}
+		}
+		wfd.fd = t->watch_fd;
+		wfd.events = CURL_WAIT_POLLIN;
+		wfd.revents = 0;
+		curl_multi_poll(t->u->multi, &wfd, t->watch_fd >= 0 ? 1 : 0,
+		    (int)wait, NULL);
+		if (t->watch_fd >= 0 && wfd.revents != 0) {
+			if (client_gone(t->watch_fd)) {
+				t->hop.fail = FAIL_CLIENT_GONE;
+				rc = CURLE_ABORTED_BY_CALLBACK;
+				break;
+			}
+			/* unexpected data: stop watching */
+			t->watch_fd = -1;
+		}
+	}
+	while ((msg = curl_multi_info_read(t->u->multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && running == 0)
+			rc = msg->data.result;
+	curl_multi_remove_handle(t->u->multi, t->u->easy);
+	return rc;
+}
+
+/*
+ * The status and reason extproxy answers with when the transfer failed:
+ * the row of the failure kind, else what the libcurl error says.
+ */
+static int
+failure_status(struct transfer *t, CURLcode rc, const char **why)
+{
+	struct fetch *f = t->f;
+	const struct failure *o;
+
+	if (rc == CURLE_COULDNT_CONNECT && t->hop.fail == FAIL_NONE &&
+	    t->hop.addr_denied)
+		o = failure_of(FAIL_ADDRESS);
+	else
+		o = failure_of(t->hop.fail);
+	if (o != NULL) {
+		if (o->deny != DENY_NONE)
+			f->deny = o->deny;
+		if (o->timeout != TIMEOUT_NONE)
+			f->timeout = o->timeout;
+		*why = o->reason;
+		return o->status;
+	}
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		/* libcurl runs only the connect timer */
+		if (t->hop.phase == PH_CONNECT)
+			f->timeout = TIMEOUT_CONNECT;
+		*why = t->hop.phase == PH_CONNECT ? "upstream connect timeout" :
+		    "upstream timeout";
+		return 504;
+	case CURLE_COULDNT_CONNECT:
+		*why = "upstream unreachable";
+		return 502;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		*why = "upstream host not found";
+		return 502;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		*why = "upstream TLS failure";
+		return 502;
+	default:
+		*why = "upstream failed";
+		return 502;
+	}
+}
+
+/*
+ * Start the request body: its deadline, and a body small enough to be
+ * sent again read whole now.  -1 if reading it failed.
+ */
+static int
+start_body(struct transfer *t)
+{
+	if (t->send_body)
+		body_deadline(t, true);
+	if (t->send_body && t->f->req->content_length <= BODY_REPLAY_MAX) {
+		if (buffer_body(t) == -1) {
+			t->hop.fail = body_failure(t);
+			return -1;
+		}
+		body_deadline(t, false);
+		t->body_buffered = true;
+	}
+	if (!t->send_body || t->body_buffered)
+		watch_client(t);
+	return 0;
+}
+
+/* One hop: the request to f->target, and its response. */
+static CURLcode
+run_hop(struct transfer *t, struct curl_slist *headers, long *code)
+{
+	CURL *e = t->u->easy;
+	struct fetch *f = t->f;
+	CURLcode rc;
+	long conns = 0;
+
+	t->hop = (struct hop){
+		.body_left = t->send_body ? f->req->content_length : 0,
+	};
+	curl_easy_setopt(e, CURLOPT_CURLU, f->target->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+	set_method(t);
+	rc = run(t);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+	f->conns_opened += conns;
+	f->reused = rc == CURLE_OK && conns == 0;
+	return rc;
+}
+
+/* Method for the next hop of a followed redirect (as browsers do). */
+static void
+next_method(struct transfer *t, long code)
+{
+	if (t->method == METHOD_HEAD)
+		return;
+	if (code == 303 || ((code == 301 || code == 302) &&
+	    t->method == METHOD_POST)) {
+		t->method = METHOD_GET;
+		t->send_body = false;
+	}
+}
+
+/*
+ * Make hop.next the target of the next hop, with the method it takes;
+ * the first time it leaves the origin, the headers lose the client's
+ * credentials (*own, which the caller frees).
+ */
+static void
+follow(struct transfer *t, long code, struct curl_slist **headers,
+    struct curl_slist **own)
+{
+	struct fetch *f = t->f;
+
+	if (*own == NULL && !same_origin(f->target, &t->hop.next)) {
+		*own = without_credentials(f->headers);
+		*headers = *own;
+	}
+	target_free(f->target);
+	*f->target = t->hop.next;
+	t->hops++;
+	next_method(t, code);
+}
+
+/* The transfer failed: our own answer, or the response cut short. */
+static void
+answer_failure(struct transfer *t, CURLcode rc)
+{
+	struct fetch *f = t->f;
+
+	if (!t->hop.headers_done) {
+		f->status = failure_status(t, rc, &f->reason);
+		if (t->hop.fail != FAIL_CLIENT_GONE)
+			reply_error(f->client, f->status, f->reason, NULL);
+	} else {
+		failure_status(t, rc, &f->reason);
+		f->aborted = true;
+		f->client->abort(f->client);
+	}
+}
+
+void
+transfer_fetch(struct upstream *u, struct fetch *f)
+{
+	struct transfer *t = &u->t;
+	struct curl_slist *headers = f->headers, *own = NULL;
+	CURLcode rc;
+	long code = 0;
+
+	*t = (struct transfer){
+		.u = u, .room = &u->room, .cfg = u->cfg, .f = f,
+		.method = f->req->method, .send_body = f->req->has_body,
+		.watch_fd = -1, .start_ms = now_ms(),
+	};
+	if (start_body(t) == -1) {
+		answer_failure(t, CURLE_OK);
+		return;
+	}
+	for (;;) {
+		rc = run_hop(t, headers, &code);
+		if (!t->hop.have_next)
+			break;
+		if (rc != CURLE_OK && t->hop.fail != FAIL_NONE) {
+			target_free(&t->hop.next);
+			break;
+		}
+		follow(t, code, &headers, &own);
+	}
+	if (rc != CURLE_OK || t->hop.fail != FAIL_NONE)
+		answer_failure(t, rc);
+	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(u->easy, CURLOPT_CURLU, NULL);
+	curl_slist_free_all(own);
+}
