@@ -26,6 +26,7 @@
 #include "headers.h"
 #include "log.h"
 #include "outbuf.h"
+#include "redirect.h"
 #include "reply.h"
 #include "upstream.h"
 
@@ -247,13 +248,6 @@ find_header(const struct transfer *t, size_t n, const char *name)
 	return NULL;
 }
 
-static bool
-same_origin(const struct target *a, const struct target *b)
-{
-	return strcmp(a->scheme, b->scheme) == 0 &&
-	    strcmp(a->host, b->host) == 0 && a->port == b->port;
-}
-
 /*
  * In follow mode: may this redirect be fetched?  On yes, hop.next holds
  * the new target.  On no, the 3xx goes to the client as in passthrough.
@@ -261,8 +255,7 @@ same_origin(const struct target *a, const struct target *b)
 static bool
 prepare_follow(struct transfer *t, long code, const char *location)
 {
-	struct target *next = &t->hop.next;
-	const char *why;
+	bool body = t->send_body;
 
 	if (t->hops >= t->cfg->redirect_max)
 		return false;
@@ -270,33 +263,17 @@ prepare_follow(struct transfer *t, long code, const char *location)
 	 * A streamed request body cannot be sent a second time: follow only
 	 * when the next hop goes without one (303, or 301/302 after POST).
 	 */
-	if (t->send_body && code != 303 &&
-	    !((code == 301 || code == 302) && t->method == METHOD_POST))
+	redirect_method(t->method, code, &body);
+	if (body)
 		return false;
-	memset(next, 0, sizeof(*next));
-	if ((next->url = curl_url_dup(t->f->target->url)) == NULL)
-		return false;
-	/* a Location followed is held to the rules of a target */
-	if (!target_bytes_ok(location, &why) ||
-	    !target_host_written(location, &why) ||
-	    curl_url_set(next->url, CURLUPART_URL, location, 0) != CURLUE_OK ||
-	    target_describe(next, &why) == -1 ||
-	    !allowlist_match(&t->cfg->allow, next->scheme, next->host,
-	    next->port, next->path)) {
+	if (redirect_target(t->f->target->url, location, &t->cfg->allow,
+	    &t->hop.next) == -1) {
 		log_info("not following a redirect: %s",
 		    "target not allowed or invalid");
-		target_free(next);
 		return false;
 	}
 	t->hop.have_next = true;
 	return true;
-}
-
-static bool
-is_redirect(long code)
-{
-	return code == 301 || code == 302 || code == 303 || code == 307 ||
-	    code == 308;
 }
 
 /* Send the head of the upstream's response (reply_head()) to the client. */
@@ -354,7 +331,7 @@ end_of_headers(struct transfer *t, long code)
 		return false;
 	}
 	loc = find_header(t, n, "Location");
-	if (is_redirect(code) && loc != NULL) {
+	if (redirect_code(code) && loc != NULL) {
 		if (t->cfg->redirect_mode == REDIRECT_BLOCK) {
 			t->hop.fail = FAIL_REDIRECT_BLOCKED;
 			return false;
@@ -471,33 +448,6 @@ transfer_bind(struct upstream *u)
 }
 
 /* ---- one transfer ---- */
-
-/* Credentials never go to another origin after a redirect (as curl). */
-static bool
-is_credential(const char *line)
-{
-	size_t n = strcspn(line, ":;");
-
-	return (n == 13 && strncasecmp(line, "Authorization", n) == 0) ||
-	    (n == 6 && strncasecmp(line, "Cookie", n) == 0);
-}
-
-static struct curl_slist *
-without_credentials(const struct curl_slist *in)
-{
-	struct curl_slist *out = NULL, *l;
-
-	for (; in != NULL; in = in->next) {
-		if (is_credential(in->data))
-			continue;
-		if ((l = curl_slist_append(out, in->data)) == NULL) {
-			curl_slist_free_all(out);
-			return NULL;
-		}
-		out = l;
-	}
-	return out;
-}
 
 static int
 set_method(struct transfer *t)
@@ -709,19 +659,6 @@ run_hop(struct transfer *t, struct curl_slist *headers, long *code)
 	return rc;
 }
 
-/* Method for the next hop of a followed redirect (as browsers do). */
-static void
-next_method(struct transfer *t, long code)
-{
-	if (t->method == METHOD_HEAD)
-		return;
-	if (code == 303 || ((code == 301 || code == 302) &&
-	    t->method == METHOD_POST)) {
-		t->method = METHOD_GET;
-		t->send_body = false;
-	}
-}
-
 /*
  * Make hop.next the target of the next hop, with the method it takes;
  * the first time it leaves the origin, the headers lose the client's
@@ -733,14 +670,14 @@ follow(struct transfer *t, long code, struct curl_slist **headers,
 {
 	struct fetch *f = t->f;
 
-	if (*own == NULL && !same_origin(f->target, &t->hop.next)) {
-		*own = without_credentials(f->headers);
+	if (*own == NULL && !redirect_same_origin(f->target, &t->hop.next)) {
+		*own = redirect_headers(f->headers);
 		*headers = *own;
 	}
 	target_free(f->target);
 	*f->target = t->hop.next;
 	t->hops++;
-	next_method(t, code);
+	t->method = redirect_method(t->method, code, &t->send_body);
 }
 
 /* The transfer failed: our own answer, or the response cut short. */
