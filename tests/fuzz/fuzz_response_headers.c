@@ -1,11 +1,14 @@
 /*
  * fuzz_response_headers: upstream response header lines through
  * hdr_split, response_header_passes and response_length, and the CGI
- * response head that upstream.c builds from them ("Status: N reason",
- * the relayed headers, extproxy's own Content-Length).  Input: a flag
- * byte (bit 0: [headers] no_cache; bits 2-3: status 200, 204, 304 or
- * 302), then header lines as curl delivers them, each ending in "\n" (a
- * "\r" before it is the line's).  Invariants:
+ * response head that reply_head() builds from them ("Status: N reason",
+ * the relayed headers, Location made absolute, extproxy's own
+ * Content-Length, Connection: close, the no-cache headers): the very
+ * function the transfer calls.  Input: a flag byte (bit 0: [headers]
+ * no_cache; bit 1: a cut body would go unseen; bits 2-3: status 200,
+ * 204, 304 or 302; bit 4: a HEAD request), then header lines as curl
+ * delivers them, each ending in "\n" (a "\r" before it is the line's).
+ * Invariants:
  *  - a header that passes has a token name and a value without CR, LF,
  *    NUL or other control bytes but tab, and without surrounding blanks;
  *  - nothing that passes is named Status, X-Sendfile*, X-Accel-*,
@@ -18,17 +21,22 @@
  *    every upstream Content-Length declares, and none beside a
  *    Transfer-Encoding or in a 204;
  *  - the head has exactly one Status, ours, first: so a relayed Location
- *    can never be a CGI local redirect (Location without Status).
+ *    can never be a CGI local redirect (Location without Status); and
+ *    every Location it relays is absolute ("scheme://...");
+ *  - every line ends in CRLF, and the head ends at its only blank line;
+ *  - "Connection: close" exactly when a cut body would go unseen and a
+ *    body follows; the no-cache headers exactly under no_cache.
  */
 #include <config.h>
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <strings.h>
 
 #include "fuzz.h"
 #include "headers.h"
+#include "outbuf.h"
+#include "reply.h"
 #include "units.h"
 
 static char *strip_words[] = { "Set-Cookie", "X-Internal-*" };
@@ -175,15 +183,61 @@ has_header(const struct hdr *all, size_t n, const char *name)
 	return false;
 }
 
+/* The flag byte's choices beside the status. */
+struct flags {
+	bool	no_cache;
+	bool	close;
+	bool	head_request;
+};
+
+/* Does v start with "scheme://"? */
+static bool
+ref_absolute(const char *v)
+{
+	size_t k = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+
+	return k > 0 && strncmp(v + k, "://", 3) == 0;
+}
+
+/* One line of the head (CRLF cut off) against the invariants. */
+static void
+check_line(const char *line, const char *want, size_t *statuses,
+    size_t *lengths, size_t *closes, size_t *cache)
+{
+	FUZZ_CHECK(strpbrk(line, "\r\n") == NULL, "no bare CR or LF");
+	if (strncasecmp(line, "Status:", 7) == 0)
+		(*statuses)++;
+	if (strncasecmp(line, "Content-Length:", 15) == 0) {
+		(*lengths)++;
+		FUZZ_CHECK(line[15] == ' ' && line[16] != '\0' &&
+		    strspn(line + 16, "0123456789") == strlen(line + 16),
+		    "Content-Length is all digits");
+		FUZZ_CHECK(strcmp(line + 16, want) == 0,
+		    "Content-Length is the one the upstream declared");
+	}
+	if (strncasecmp(line, "Location:", 9) == 0)
+		FUZZ_CHECK(ref_absolute(line + 10),
+		    "a relayed Location is absolute");
+	if (strcasecmp(line, "Connection: close") == 0)
+		(*closes)++;
+	if (strncasecmp(line, "Cache-Control:", 14) == 0)
+		(*cache)++;
+}
+
 /*
- * The head as upstream.c's send_head builds it for status code, read
- * back line by line; or the refusal of an ambiguous framing.
+ * The head reply_head() builds for status code, read back line by line;
+ * or the refusal of an ambiguous framing.
  */
 static void
-check_head(const struct hdr *all, size_t n, bool no_cache, int code)
+check_head(const struct hdr *all, size_t n, struct flags fl, int code)
 {
-	size_t i, len, cap = 96, statuses = 0, lengths = 0;
-	char *head, *line, *crlf, want[32];
+	static char head[HDR_MAX_BYTES + 1024];
+	static CURLU *base;
+	size_t statuses = 0, lengths = 0, closes = 0, cache = 0;
+	char *line, *crlf, want[32];
+	struct relay_head h;
+	struct outbuf o;
 	int64_t clen;
 	bool ok;
 
@@ -195,43 +249,44 @@ check_head(const struct hdr *all, size_t n, bool no_cache, int code)
 	FUZZ_CHECK(ok, "ambiguous framing refused");
 	if (code == 204 || has_header(all, n, "Transfer-Encoding"))
 		want[0] = '\0';
-	for (i = 0; i < n; i++)
-		cap += strlen(all[i].name) + strlen(all[i].value) + 4;
-	if ((head = malloc(cap)) == NULL)
+	if (base == NULL && ((base = curl_url()) == NULL ||
+	    curl_url_set(base, CURLUPART_URL, "http://example.com/dir/page?q",
+	    0) != CURLUE_OK))
 		abort();
-	len = (size_t)snprintf(head, cap, "Status: %d Whatever\r\n", code);
-	for (i = 0; i < n; i++)
-		if (response_header_passes(&all[i], all, n, &strip, no_cache))
-			len += (size_t)snprintf(head + len, cap - len, "%s: %s\r\n",
-			    all[i].name, all[i].value);
-	if (clen >= 0)
-		len += (size_t)snprintf(head + len, cap - len,
-		    "Content-Length: %" PRId64 "\r\n", clen);
-	FUZZ_CHECK(strlen(head) == len, "no NUL in the head");
+	h = (struct relay_head){
+		.code = code, .hdrs = all, .n = n, .strip = &strip,
+		.no_cache = fl.no_cache, .length = clen,
+		.head_request = fl.head_request, .close = fl.close,
+		.base = base,
+	};
+	outbuf_init(&o, head, sizeof(head));
+	if (reply_head(&o, &h) == -1) {
+		FUZZ_CHECK(o.full, "refused only when it does not fit");
+		return;		/* a 502 */
+	}
+	FUZZ_CHECK(strlen(head) == o.len, "no NUL in the head");
+	FUZZ_CHECK(o.len >= 4 && strcmp(head + o.len - 4, "\r\n\r\n") == 0,
+	    "the head ends with a blank line");
 	for (line = head; *line != '\0'; line = crlf + 2) {
 		crlf = strstr(line, "\r\n");
 		FUZZ_CHECK(crlf != NULL, "every line ends in CRLF");
 		*crlf = '\0';
-		FUZZ_CHECK(strpbrk(line, "\r\n") == NULL, "no bare CR or LF");
-		if (strncasecmp(line, "Status:", 7) == 0) {
-			FUZZ_CHECK(line == head, "our Status is the first line");
-			statuses++;
-		}
-		if (strncasecmp(line, "Content-Length:", 15) == 0) {
-			lengths++;
-			FUZZ_CHECK(line[15] == ' ' && line[16] != '\0' &&
-			    strspn(line + 16, "0123456789") == strlen(line + 16),
-			    "Content-Length is all digits");
-			FUZZ_CHECK(strcmp(line + 16, want) == 0,
-			    "Content-Length is the one the upstream declared");
-		}
+		FUZZ_CHECK(line != head || strncmp(line, "Status: ", 8) == 0,
+		    "our Status is the first line");
+		FUZZ_CHECK(*line != '\0' || crlf[2] == '\0',
+		    "the only blank line ends the head");
+		check_line(line, want, &statuses, &lengths, &closes, &cache);
 	}
 	FUZZ_CHECK(statuses == 1, "exactly one Status");
 	FUZZ_CHECK(lengths <= 1, "at most one Content-Length");
 	FUZZ_CHECK((lengths == 1) == (want[0] != '\0'),
 	    "a Content-Length exactly when one is declared and no "
 	    "Transfer-Encoding or 204 overrides it");
-	free(head);
+	FUZZ_CHECK(closes == (fl.close && response_has_body(code,
+	    fl.head_request) && clen != 0 ? 1u : 0u),
+	    "Connection: close exactly when a cut body would go unseen");
+	FUZZ_CHECK(!fl.no_cache || cache == 1,
+	    "no_cache: exactly our Cache-Control");
 }
 
 int
@@ -241,13 +296,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hdr all[HDR_MAX_COUNT];
 	char *lines[HDR_MAX_COUNT], *copy, *p, *nl;
 	size_t n = 0, nlines = 0, i, len;
-	bool no_cache;
+	struct flags fl;
 	int code;
 
 	if (size < 1 || size > HDR_MAX_BYTES ||
 	    memchr(data + 1, '\0', size - 1) != NULL)
-		return 0;	/* upstream.c refuses the whole response */
-	no_cache = data[0] & 1;
+		return 0;	/* the transfer refuses the whole response */
+	fl.no_cache = data[0] & 1;
+	fl.close = (data[0] >> 1) & 1;
+	fl.head_request = (data[0] >> 4) & 1;
 	code = codes[(data[0] >> 2) & 3];
 	copy = fuzz_strndup(data + 1, size - 1);
 	for (p = copy; *p != '\0' && nlines < HDR_MAX_COUNT; p = nl) {
@@ -266,9 +323,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nlines++;
 	}
 	for (i = 0; i < n; i++)
-		if (response_header_passes(&all[i], all, n, &strip, no_cache))
-			check_passing(&all[i], all, n, no_cache);
-	check_head(all, n, no_cache, code);
+		if (response_header_passes(&all[i], all, n, &strip,
+		    fl.no_cache))
+			check_passing(&all[i], all, n, fl.no_cache);
+	check_head(all, n, fl, code);
 	for (i = 0; i < nlines; i++)
 		free(lines[i]);
 	free(copy);
