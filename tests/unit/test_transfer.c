@@ -1,0 +1,568 @@
+/*
+ * Unit tests for the transfer (transfer.c, response.c, upstream.c): a
+ * worker's client runs requests for a fake client held in memory
+ * against the test origin (tests/upstream), which the test starts on
+ * 127.0.0.1 and stops.  What the client receives is compared byte for
+ * byte.  Also the pure parts: redirect.c's decisions and the failure
+ * rows of outcome.c.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cutoff.h"
+#include "log.h"
+#include "outcome.h"
+#include "redirect.h"
+#include "request.h"
+#include "share.h"
+#include "target.h"
+#include "transfer.h"
+#include "upstream.h"
+
+/* ---- the test origin ---- */
+
+struct origin {
+	pid_t	pid;
+	long	port;
+};
+
+static struct origin plain;	/* answers every request */
+static struct origin cut;	/* -n 1: drops a kept connection's next */
+
+/* Start tests/upstream with opt (or none); it prints its port. */
+static int
+origin_start(struct origin *o, const char *opt)
+{
+	const char *dir = getenv("top_builddir");
+	char prog[4096], line[32];
+	int fds[2];
+	ssize_t n;
+
+	snprintf(prog, sizeof(prog), "%s/tests/upstream",
+	    dir != NULL ? dir : ".");
+	if (pipe(fds) == -1 || (o->pid = fork()) == -1)
+		return -1;
+	if (o->pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		if (opt != NULL)
+			execl(prog, prog, "-a", "127.0.0.1", "-n", opt,
+			    (char *)NULL);
+		else
+			execl(prog, prog, "-a", "127.0.0.1", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	n = read(fds[0], line, sizeof(line) - 1);
+	close(fds[0]);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	o->port = strtol(line, NULL, 10);
+	return o->port > 0 ? 0 : -1;
+}
+
+static void
+origin_stop(struct origin *o)
+{
+	if (o->pid > 0) {
+		kill(o->pid, SIGTERM);
+		waitpid(o->pid, NULL, 0);
+	}
+}
+
+/* ---- the fake client ---- */
+
+struct fake {
+	struct client	 c;
+	const char	*in;		/* the request body */
+	size_t		 in_len;
+	size_t		 in_pos;
+	char		*out;		/* all that was written */
+	size_t		 out_len;
+	int		 flushes;
+	int		 aborts;
+};
+
+static ssize_t
+fake_read(struct client *c, char *buf, size_t n)
+{
+	struct fake *x = c->ctx;
+
+	if (n > x->in_len - x->in_pos)
+		n = x->in_len - x->in_pos;
+	memcpy(buf, x->in + x->in_pos, n);
+	x->in_pos += n;
+	return (ssize_t)n;
+}
+
+static int
+fake_write(struct client *c, const char *buf, size_t n)
+{
+	struct fake *x = c->ctx;
+	char *p;
+
+	if ((p = realloc(x->out, x->out_len + n + 1)) == NULL)
+		return -1;
+	x->out = p;
+	memcpy(x->out + x->out_len, buf, n);
+	x->out_len += n;
+	x->out[x->out_len] = '\0';
+	return 0;
+}
+
+static int
+fake_flush(struct client *c)
+{
+	((struct fake *)c->ctx)->flushes++;
+	return 0;
+}
+
+static void
+fake_abort(struct client *c)
+{
+	((struct fake *)c->ctx)->aborts++;
+}
+
+/* ---- one request ---- */
+
+static struct config cfg;
+static CURLSH *share;
+static struct upstream *up;
+
+struct run {
+	struct fake	 x;
+	struct request	 r;
+	struct target	 t;
+	struct fetch	 f;
+	char		 method[64];
+	char		 target[256];
+	char		 length[64];
+	int64_t		 ms;		/* how long it took */
+};
+
+/* method url with body (len bytes) through the worker's client. */
+static void
+run(struct run *q, const char *method, const char *url, const char *body,
+    size_t len)
+{
+	char *envp[] = { q->method, q->target, q->length, NULL };
+	const char *why;
+	int64_t t0;
+
+	memset(q, 0, sizeof(*q));
+	snprintf(q->method, sizeof(q->method), "REQUEST_METHOD=%s", method);
+	snprintf(q->target, sizeof(q->target), "HTTP_PROXY_TO=%s", url);
+	snprintf(q->length, sizeof(q->length), "CONTENT_LENGTH=%zu", len);
+	q->x.c = (struct client){
+		.read = fake_read, .write = fake_write, .flush = fake_flush,
+		.abort = fake_abort, .ctx = &q->x,
+	};
+	q->x.in = body;
+	q->x.in_len = len;
+	assert_int_equal(request_parse(envp, &q->r, &why), 0);
+	assert_int_equal(target_parse(q->r.target, &q->t, &why), 0);
+	q->f.client = &q->x.c;
+	q->f.req = &q->r;
+	q->f.target = &q->t;
+	q->f.headers = curl_slist_append(NULL, "Expect:");
+	assert_non_null(q->f.headers);
+	t0 = now_ms();
+	transfer_fetch(up, &q->f);
+	q->ms = now_ms() - t0;
+}
+
+static void
+done(struct run *q)
+{
+	curl_slist_free_all(q->f.headers);
+	target_free(&q->t);
+	free(q->x.out);
+}
+
+/* http://127.0.0.1:port then path, into buf. */
+static const char *
+url(char *buf, size_t size, const struct origin *o, const char *path)
+{
+	snprintf(buf, size, "http://127.0.0.1:%ld%s", o->port, path);
+	return buf;
+}
+
+/* The test origin's own headers: its connection and request numbers. */
+static const char *
+seq_headers(char *buf, size_t size, const char *out)
+{
+	unsigned long conn = 0, req = 0;
+	const char *p;
+
+	if ((p = strstr(out, "\r\nX-Conn-Seq: ")) != NULL)
+		conn = strtoul(p + 14, NULL, 10);
+	if ((p = strstr(out, "\r\nX-Req-Seq: ")) != NULL)
+		req = strtoul(p + 13, NULL, 10);
+	snprintf(buf, size, "X-Conn-Seq: %lu\r\nX-Req-Seq: %lu\r\n", conn,
+	    req);
+	return buf;
+}
+
+/* The body after the head the client got. */
+static const char *
+body_of(const struct run *q)
+{
+	const char *p = strstr(q->x.out, "\r\n\r\n");
+
+	assert_non_null(p);
+	return p + 4;
+}
+
+/* ---- the tests ---- */
+
+/* A 200 reaches the client as the origin sent it, head and body. */
+static void
+test_relay_200(void **state)
+{
+	char u[128], seq[96], want[512];
+	const char *b;
+	struct run q;
+	size_t i;
+
+	(void)state;
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/1000"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	assert_int_equal(q.f.bytes_down, 1000);
+	assert_false(q.f.aborted);
+	assert_int_equal(q.x.aborts, 0);
+	snprintf(want, sizeof(want), "Status: 200 OK\r\n%s"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Length: 1000\r\n\r\n",
+	    seq_headers(seq, sizeof(seq), q.x.out));
+	b = body_of(&q);
+	assert_int_equal((size_t)(b - q.x.out), strlen(want));
+	assert_memory_equal(q.x.out, want, strlen(want));
+	assert_int_equal(q.x.out_len - strlen(want), 1000);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal((unsigned char)b[i], i % 251);
+	done(&q);
+}
+
+/* In passthrough mode a 3xx goes to the client, Location absolute. */
+static void
+test_passthrough_location(void **state)
+{
+	char u[128], loc[160], seq[96], want[512];
+	struct run q;
+
+	(void)state;
+	cfg.redirect_mode = REDIRECT_PASSTHROUGH;
+	run(&q, "GET", url(u, sizeof(u), &plain,
+	    "/redirect/302?to=%2Fbytes%2F10"), NULL, 0);
+	assert_int_equal(q.f.status, 302);
+	snprintf(want, sizeof(want), "Status: 302 Found\r\n%s"
+	    "Content-Type: text/plain\r\nLocation: %s\r\n"
+	    "Content-Length: 9\r\n\r\nredirect\n",
+	    seq_headers(seq, sizeof(seq), q.x.out),
+	    url(loc, sizeof(loc), &plain, "/bytes/10"));
+	assert_string_equal(q.x.out, want);
+	done(&q);
+}
+
+/* In follow mode the redirect is fetched; the client sees the end. */
+static void
+test_follow(void **state)
+{
+	char u[128];
+	struct run q;
+
+	(void)state;
+	cfg.redirect_mode = REDIRECT_FOLLOW;
+	run(&q, "GET", url(u, sizeof(u), &plain,
+	    "/redirect/302?to=%2Fbytes%2F10"), NULL, 0);
+	cfg.redirect_mode = REDIRECT_PASSTHROUGH;
+	assert_int_equal(q.f.status, 200);
+	assert_int_equal(q.f.bytes_down, 10);
+	assert_string_equal(q.t.path, "/bytes/10");
+	assert_non_null(strstr(q.x.out, "Status: 200 OK\r\n"));
+	assert_null(strstr(q.x.out, "Location"));
+	done(&q);
+}
+
+/* In follow mode a Location the allowlist refuses is passed through. */
+static void
+test_follow_not_allowed(void **state)
+{
+	char u[128];
+	struct run q;
+
+	(void)state;
+	cfg.redirect_mode = REDIRECT_FOLLOW;
+	run(&q, "GET", url(u, sizeof(u), &plain,
+	    "/redirect/302?to=http%3A%2F%2F127.0.0.2%2Fx"), NULL, 0);
+	cfg.redirect_mode = REDIRECT_PASSTHROUGH;
+	assert_int_equal(q.f.status, 302);
+	assert_non_null(strstr(q.x.out,
+	    "\r\nLocation: http://127.0.0.2/x\r\n"));
+	done(&q);
+}
+
+/* In block mode a redirect is refused with our own 502. */
+static void
+test_block(void **state)
+{
+	char u[128];
+	struct run q;
+
+	(void)state;
+	cfg.redirect_mode = REDIRECT_BLOCK;
+	run(&q, "GET", url(u, sizeof(u), &plain,
+	    "/redirect/302?to=%2Fbytes%2F10"), NULL, 0);
+	cfg.redirect_mode = REDIRECT_PASSTHROUGH;
+	assert_int_equal(q.f.status, 502);
+	assert_int_equal(q.f.deny, DENY_REDIRECT);
+	assert_string_equal(q.f.reason, "upstream redirect refused");
+	assert_true(strncmp(q.x.out, "Status: 502 Bad Gateway\r\n", 25) == 0);
+	assert_null(strstr(q.x.out, "Location"));
+	assert_null(strstr(q.x.out, "redirect\n"));
+	done(&q);
+}
+
+/* A response head late by [timeouts] response_header is a 504. */
+static void
+test_response_header_timeout(void **state)
+{
+	char u[128];
+	struct run q;
+
+	(void)state;
+	cfg.response_header_ms = 300;
+	run(&q, "GET", url(u, sizeof(u), &plain, "/sleep/3000"), NULL, 0);
+	cfg.response_header_ms = 5000;
+	assert_int_equal(q.f.status, 504);
+	assert_int_equal(q.f.timeout, TIMEOUT_RESPONSE_HEADER);
+	assert_string_equal(q.f.reason, "upstream response header timeout");
+	assert_true(q.ms >= 300 && q.ms < 2500);
+	assert_true(strncmp(q.x.out, "Status: 504 Gateway Timeout\r\n",
+	    29) == 0);
+	done(&q);
+}
+
+/* A body cut short after the head is relayed: the client is aborted. */
+static void
+test_body_cut(void **state)
+{
+	char u[128];
+	struct run q;
+
+	(void)state;
+	run(&q, "GET", url(u, sizeof(u), &plain, "/truncated"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	assert_true(q.f.aborted);
+	assert_int_equal(q.x.aborts, 1);
+	assert_true(strncmp(q.x.out, "Status: 200 OK\r\n", 16) == 0);
+	assert_string_equal(body_of(&q), "partial\n");
+	done(&q);
+}
+
+/*
+ * The origin drops the next request on a kept connection: a small body
+ * is sent again whole on a new connection; a streamed one cannot be,
+ * and that is our own 502, never a part of it sent.
+ */
+static void
+test_replay_on_dead_connection(void **state)
+{
+	static char big[70000];
+	const char small[] = "a small request body";
+	char u[128];
+	struct run q;
+
+	(void)state;
+	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	done(&q);
+
+	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), small,
+	    sizeof(small) - 1);
+	assert_int_equal(q.f.status, 200);
+	assert_false(q.f.reused);
+	assert_int_equal(q.f.bytes_up, sizeof(small) - 1);
+	assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
+	assert_non_null(strstr(q.x.out, "\r\nX-Body-Length: 20\r\n"));
+	assert_int_equal(q.x.in_pos, sizeof(small) - 1);
+	assert_true(q.x.out_len > sizeof(small) - 1);
+	assert_string_equal(q.x.out + q.x.out_len - (sizeof(small) - 1),
+	    small);
+	done(&q);
+
+	memset(big, 'b', sizeof(big));
+	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), big, sizeof(big));
+	assert_int_equal(q.f.status, 502);
+	assert_string_equal(q.f.reason,
+	    "upstream connection lost, request body cannot be resent");
+	assert_true(strncmp(q.x.out, "Status: 502 Bad Gateway\r\n", 25) == 0);
+	done(&q);
+}
+
+/* The next hop's method and body after a followed redirect. */
+static void
+test_redirect_method(void **state)
+{
+	static const struct {
+		enum method	m;
+		long		code;
+		enum method	want;
+		bool		body;
+	} cases[] = {
+		{ METHOD_POST, 301, METHOD_GET, false },
+		{ METHOD_POST, 302, METHOD_GET, false },
+		{ METHOD_POST, 303, METHOD_GET, false },
+		{ METHOD_POST, 307, METHOD_POST, true },
+		{ METHOD_POST, 308, METHOD_POST, true },
+		{ METHOD_PUT, 302, METHOD_PUT, true },
+		{ METHOD_PUT, 303, METHOD_GET, false },
+		{ METHOD_HEAD, 303, METHOD_HEAD, true },
+		{ METHOD_GET, 301, METHOD_GET, true },
+	};
+	size_t i;
+	bool body;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		body = true;
+		assert_int_equal(redirect_method(cases[i].m, cases[i].code,
+		    &body), cases[i].want);
+		assert_int_equal(body, cases[i].body);
+	}
+	assert_true(redirect_code(307));
+	assert_false(redirect_code(304));
+	assert_false(redirect_code(300));
+}
+
+/* The client's credentials never go to another origin. */
+static void
+test_redirect_headers(void **state)
+{
+	static const char *const in[] = {
+		"Authorization: Basic eDp5", "X-A: 1", "cookie: a=b",
+		"Cookie;", "Authorization-Extra: kept", "Expect:",
+	};
+	struct curl_slist *l = NULL, *out, *p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_non_null(l = curl_slist_append(l, in[i]));
+	out = redirect_headers(l);
+	p = out;
+	assert_string_equal(p->data, "X-A: 1");
+	assert_string_equal((p = p->next)->data, "Authorization-Extra: kept");
+	assert_string_equal((p = p->next)->data, "Expect:");
+	assert_null(p->next);
+	curl_slist_free_all(out);
+	curl_slist_free_all(l);
+}
+
+/* Every failure kind answers with an error status and a reason. */
+static void
+test_failure_rows(void **state)
+{
+	const struct failure *o;
+	int k;
+
+	(void)state;
+	assert_null(failure_of(FAIL_NONE));
+	assert_null(failure_of(FAIL_COUNT));
+	for (k = FAIL_NONE + 1; k < FAIL_COUNT; k++) {
+		assert_non_null(o = failure_of((enum fail)k));
+		assert_true(o->status >= 400 && o->status <= 599);
+		assert_non_null(o->reason);
+	}
+	o = failure_of(FAIL_TIMEOUT_IDLE);
+	assert_int_equal(o->status, 504);
+	assert_int_equal(o->timeout, TIMEOUT_IDLE);
+	o = failure_of(FAIL_ADDRESS);
+	assert_int_equal(o->status, 403);
+	assert_int_equal(o->deny, DENY_ADDRESS);
+}
+
+/* ---- set-up ---- */
+
+static int
+setup(void **state)
+{
+	char ini[] = "/tmp/extproxy-transfer.XXXXXX";
+	struct config_errors e = { 0 };
+	FILE *f;
+	int fd, rc;
+
+	(void)state;
+	log_set_level(LOG_LEVEL_ERROR);
+	if (origin_start(&plain, NULL) == -1 || origin_start(&cut, "1") == -1)
+		return -1;
+	if ((fd = mkstemp(ini)) == -1 || (f = fdopen(fd, "w")) == NULL)
+		return -1;
+	fprintf(f, "[allow]\nurls = http://127.0.0.1:%ld, "
+	    "http://127.0.0.1:%ld\n"
+	    "[timeouts]\nconnect = 2s\nresponse_header = 5s\nidle = 5s\n"
+	    "[network]\nallow = 127.0.0.0/8\n[headers]\nno_cache = off\n",
+	    plain.port, cut.port);
+	fclose(f);
+	rc = config_load(ini, &cfg, &e);
+	unlink(ini);
+	config_errors_free(&e);
+	if (rc == -1 || (share = share_new()) == NULL ||
+	    (up = upstream_new(&cfg, share)) == NULL)
+		return -1;
+	upstream_use(up, &cfg, 1, 1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	upstream_free(up);
+	share_free(share);
+	config_free(&cfg);
+	origin_stop(&plain);
+	origin_stop(&cut);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_relay_200),
+		cmocka_unit_test(test_passthrough_location),
+		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_follow_not_allowed),
+		cmocka_unit_test(test_block),
+		cmocka_unit_test(test_response_header_timeout),
+		cmocka_unit_test(test_body_cut),
+		cmocka_unit_test(test_replay_on_dead_connection),
+		cmocka_unit_test(test_redirect_method),
+		cmocka_unit_test(test_redirect_headers),
+		cmocka_unit_test(test_failure_rows),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	curl_global_cleanup();
+	return rc;
+}
