@@ -56,6 +56,8 @@ static const struct failure failures[FAIL_COUNT] = {
 	    DENY_NONE, TIMEOUT_NONE },
 	[FAIL_ADDRESS] = { 403, "target address not allowed",
 	    DENY_ADDRESS, TIMEOUT_NONE },
+	[FAIL_SETUP] = { 500, "upstream request could not be set up",
+	    DENY_NONE, TIMEOUT_NONE },
 };
 
 const struct failure *

@@ -46,6 +46,7 @@ enum fail {
 	FAIL_TIMEOUT_TOTAL,	/* [timeouts] total */
 	FAIL_NO_REPLAY,		/* a streamed body needed again */
 	FAIL_ADDRESS,		/* a peer the address policy refuses */
+	FAIL_SETUP,		/* libcurl refused a setting */
 	FAIL_COUNT
 };
 

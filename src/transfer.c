@@ -233,23 +233,26 @@ buffer_body(struct transfer *t)
 	return 0;
 }
 
-void
+int
 transfer_bind(struct upstream *u)
 {
 	CURL *e = u->easy;
+	void *t = &u->t;
 
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &u->t);
-	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, &u->t);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, response_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, &u->t);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, response_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &u->t);
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(e, CURLOPT_READDATA, &u->t);
-	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
-	curl_easy_setopt(e, CURLOPT_SEEKDATA, &u->t);
+	if (!upstream_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) ||
+	    !upstream_setopt(e, CURLOPT_OPENSOCKETDATA, t) ||
+	    !upstream_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq) ||
+	    !upstream_setopt(e, CURLOPT_PREREQDATA, t) ||
+	    !upstream_setopt(e, CURLOPT_HEADERFUNCTION, response_header) ||
+	    !upstream_setopt(e, CURLOPT_HEADERDATA, t) ||
+	    !upstream_setopt(e, CURLOPT_WRITEFUNCTION, response_body) ||
+	    !upstream_setopt(e, CURLOPT_WRITEDATA, t) ||
+	    !upstream_setopt(e, CURLOPT_READFUNCTION, on_read) ||
+	    !upstream_setopt(e, CURLOPT_READDATA, t) ||
+	    !upstream_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) ||
+	    !upstream_setopt(e, CURLOPT_SEEKDATA, t))
+		return -1;
+	return 0;
 }
 
 /* ---- one transfer ---- */
@@ -260,20 +263,22 @@ set_method(struct transfer *t)
 	CURL *e = t->u->easy;
 	const char *custom = NULL;
 
-	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (!upstream_setopt(e, CURLOPT_HTTPGET, 1L))
+		return -1;
 	if (t->send_body) {
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)t->f->req->content_length);
+		if (!upstream_setopt(e, CURLOPT_POST, 1L) ||
+		    !upstream_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)t->f->req->content_length))
+			return -1;
 		if (t->method != METHOD_POST)
 			custom = t->f->req->method_name;
-	} else if (t->method == METHOD_HEAD)
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	else if (t->method != METHOD_GET)
+	} else if (t->method == METHOD_HEAD) {
+		if (!upstream_setopt(e, CURLOPT_NOBODY, 1L))
+			return -1;
+	} else if (t->method != METHOD_GET)
 		custom = t->method == METHOD_POST ? "POST" :
 		    t->f->req->method_name;
-	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK ?
-	    0 : -1;
+	return upstream_setopt(e, CURLOPT_CUSTOMREQUEST, custom) ? 0 : -1;
 }
 
 static enum fail
@@ -453,9 +458,13 @@ run_hop(struct transfer *t, struct curl_slist *headers, long *code)
 	t->hop = (struct hop){
 		.body_left = t->send_body ? f->req->content_length : 0,
 	};
-	curl_easy_setopt(e, CURLOPT_CURLU, f->target->url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	set_method(t);
+	/* a hop not set up as asked is never run */
+	if (!upstream_setopt(e, CURLOPT_CURLU, f->target->url) ||
+	    !upstream_setopt(e, CURLOPT_HTTPHEADER, headers) ||
+	    set_method(t) == -1) {
+		t->hop.fail = FAIL_SETUP;
+		return CURLE_FAILED_INIT;
+	}
 	rc = run(t);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, code);
 	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
@@ -515,7 +524,9 @@ transfer_fetch(struct upstream *u, struct fetch *f)
 		.method = f->req->method, .send_body = f->req->has_body,
 		.watch_fd = -1, .start_ms = now_ms(),
 	};
-	if (start_body(t) == -1) {
+	if (u->refused)
+		t->hop.fail = FAIL_SETUP;
+	if (t->hop.fail != FAIL_NONE || start_body(t) == -1) {
 		answer_failure(t, CURLE_OK);
 		return;
 	}
@@ -531,6 +542,7 @@ transfer_fetch(struct upstream *u, struct fetch *f)
 	}
 	if (rc != CURLE_OK || t->hop.fail != FAIL_NONE)
 		answer_failure(t, rc);
+	/* setting NULL cannot fail */
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(u->easy, CURLOPT_CURLU, NULL);
 	curl_slist_free_all(own);

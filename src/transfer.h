@@ -107,9 +107,10 @@ struct transfer {
 
 /*
  * Give u's easy handle the transfer's libcurl callbacks, with u->t as
- * their data: once, when the handle is made.
+ * their data: once, when the handle is made.  0, or -1 if libcurl
+ * refused one (logged).
  */
-void	transfer_bind(struct upstream *u);
+int	transfer_bind(struct upstream *u);
 /* Run the request; always leaves a complete (or aborted) response. */
 void	transfer_fetch(struct upstream *u, struct fetch *f);
 

@@ -73,7 +73,7 @@ fail:
  * removed, so the names pinned before a reload are unpinned first
  * ("-name:port" entries, which curl applies in order).
  */
-static void
+static int
 set_resolve(struct upstream *u, const struct config *cfg)
 {
 	struct curl_slist *list = NULL, *add, *l, *old;
@@ -105,22 +105,33 @@ set_resolve(struct upstream *u, const struct config *cfg)
 		list = n;
 	}
 	curl_slist_free_all(add);
-	curl_easy_setopt(u->easy, CURLOPT_RESOLVE, list);
+	if (!upstream_setopt(u->easy, CURLOPT_RESOLVE, list)) {
+		curl_slist_free_all(list);
+		return -1;
+	}
 	curl_slist_free_all(u->resolve);
 	u->resolve = list;
-	return;
+	return 0;
 fail:
 	curl_slist_free_all(list);
 	log_error("out of memory: [upstream] resolve not applied");
+	return 0;
 }
 
 /* The share of the pool this worker keeps open. */
-static void
+static int
 set_pool_size(struct upstream *u, const struct config *cfg)
 {
 	long pool = cfg->max_connections / cfg->workers;
+	CURLMcode rc;
 
-	curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, pool > 0 ? pool : 1L);
+	rc = curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS,
+	    pool > 0 ? pool : 1L);
+	if (rc == CURLM_OK)
+		return 0;
+	log_error("libcurl refused CURLMOPT_MAXCONNECTS: %s",
+	    curl_multi_strerror(rc));
+	return -1;
 }
 
 /*
@@ -139,10 +150,20 @@ flush_pool(struct upstream *u, const struct config *cfg)
 	}
 	curl_multi_cleanup(u->multi);
 	u->multi = m;
-	set_pool_size(u, cfg);
+	/* the pool is closed even if its size is refused (logged) */
+	(void)set_pool_size(u, cfg);
 	log_debug("closed the pooled upstream connections: [network] or "
 	    "[upstream] resolve or proxy changed");
 	return 0;
+}
+
+bool
+upstream_setopt_ok(CURLcode rc, const char *name)
+{
+	if (rc == CURLE_OK)
+		return true;
+	log_error("libcurl refused %s: %s", name, curl_easy_strerror(rc));
+	return false;
 }
 
 /*
@@ -150,35 +171,58 @@ flush_pool(struct upstream *u, const struct config *cfg)
  * only when a reload changed the snapshot: the handle, its multi handle
  * and so the pooled connections stay.  libcurl reuses a pooled
  * connection only when its proxy and TLS settings still match.
+ * "" as the proxy disables proxies, including http_proxy & co. in the
+ * environment.  reuse = off is for benchmarking only: a new connection
+ * and handshake each time.  -1 if libcurl refused a setting.
  */
-static void
+static int
 apply_config(struct upstream *u, const struct config *cfg)
+{
+	const char *ca = cfg->ca_file != NULL ? cfg->ca_file : u->default_ca;
+	long maxage = cfg->pool_idle_ms >= 1000 ? cfg->pool_idle_ms / 1000 : 1L;
+	CURL *e = u->easy;
+
+	if (set_pool_size(u, cfg) == -1 ||
+	    !upstream_setopt(e, CURLOPT_PROXY,
+	    cfg->proxy != NULL ? cfg->proxy : "") ||
+	    !upstream_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms) ||
+	    !upstream_setopt(e, CURLOPT_MAXAGE_CONN, maxage) ||
+	    !upstream_setopt(e, CURLOPT_SSL_VERIFYPEER,
+	    cfg->verify_tls ? 1L : 0L) ||
+	    !upstream_setopt(e, CURLOPT_SSL_VERIFYHOST,
+	    cfg->verify_tls ? 2L : 0L) ||
+	    (ca != NULL && !upstream_setopt(e, CURLOPT_CAINFO, ca)) ||
+	    set_resolve(u, cfg) == -1 ||
+	    !upstream_setopt(e, CURLOPT_FRESH_CONNECT, cfg->reuse ? 0L : 1L) ||
+	    !upstream_setopt(e, CURLOPT_FORBID_REUSE, cfg->reuse ? 0L : 1L) ||
+	    !upstream_setopt(e, CURLOPT_SSL_SESSIONID_CACHE,
+	    cfg->reuse ? 1L : 0L))
+		return -1;
+	return 0;
+}
+
+/* The settings that never change, and the transfer's callbacks. */
+static int
+set_fixed(struct upstream *u, CURLSH *share)
 {
 	CURL *e = u->easy;
 
-	set_pool_size(u, cfg);
-	/* "" disables proxies, including http_proxy & co. in the environment */
-	curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy != NULL ? cfg->proxy : "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_ms);
-	curl_easy_setopt(e, CURLOPT_MAXAGE_CONN,
-	    cfg->pool_idle_ms >= 1000 ? cfg->pool_idle_ms / 1000 : 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
-	if (cfg->ca_file != NULL || u->default_ca != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file != NULL ?
-		    cfg->ca_file : u->default_ca);
-	set_resolve(u, cfg);
-	/* benchmarking only: a new connection and handshake each time */
-	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, cfg->reuse ? 0L : 1L);
-	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, cfg->reuse ? 0L : 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, cfg->reuse ? 1L : 0L);
+	if (!upstream_setopt(e, CURLOPT_NOSIGNAL, 1L) ||
+	    !upstream_setopt(e, CURLOPT_SHARE, share) ||
+	    !upstream_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ||
+	    !upstream_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") ||
+	    !upstream_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    !upstream_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) ||
+	    !upstream_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) ||
+	    !upstream_setopt(e, CURLOPT_BUFFERSIZE, 65536L))
+		return -1;
+	return transfer_bind(u);
 }
 
 struct upstream *
 upstream_new(const struct config *cfg, CURLSH *share)
 {
 	struct upstream *u;
-	CURL *e;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return NULL;
@@ -188,23 +232,16 @@ upstream_new(const struct config *cfg, CURLSH *share)
 		upstream_free(u);
 		return NULL;
 	}
-	e = u->easy;
-#if LIBCURL_VERSION_NUM >= 0x075400	/* 7.84.0 */
 	/* to return to it when a reload empties [upstream] ca_file */
-	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &u->default_ca) != CURLE_OK)
+	if (curl_easy_getinfo(u->easy, CURLINFO_CAINFO,
+	    &u->default_ca) != CURLE_OK)
 		u->default_ca = NULL;
-#endif
-
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SHARE, share);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 65536L);
-	apply_config(u, cfg);
-	transfer_bind(u);
+	if (set_fixed(u, share) == -1 || apply_config(u, cfg) == -1) {
+		log_error("cannot set up the upstream client: libcurl "
+		    "refused a setting it needs");
+		upstream_free(u);
+		return NULL;
+	}
 	return u;
 }
 
@@ -217,10 +254,16 @@ upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen,
 		u->pool_gen = pool_gen;		/* first request: nothing pooled */
 	else if (pool_gen != u->pool_gen && flush_pool(u, cfg) == 0)
 		u->pool_gen = pool_gen;
-	if (gen != u->gen) {
-		apply_config(u, cfg);
-		u->gen = gen;
+	if (gen == u->gen)
+		return;
+	/* a setting refused: requests fail, the next one tries again */
+	u->refused = apply_config(u, cfg) == -1;
+	if (u->refused) {
+		log_error("libcurl refused a setting of the new configuration: "
+		    "requests fail until it applies");
+		return;
 	}
+	u->gen = gen;
 }
 
 void

@@ -9,6 +9,7 @@
 #define EXTPROXY_UPSTREAM_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 #include "config.h"
 #include "transfer.h"
@@ -25,19 +26,34 @@ struct upstream {
 	CURL			*easy;
 	CURLM			*multi;
 	struct curl_slist	*resolve;	/* [upstream] resolve, for curl */
+	bool			 refused;	/* a setting of cfg not taken */
 	struct transfer		 t;		/* the callbacks' data */
 	struct transfer_room	 room;
 };
 
+/*
+ * A client set from cfg, or NULL (out of memory, or libcurl refused a
+ * setting it needs, logged by the option's name): start-up stops.
+ */
 struct upstream	*upstream_new(const struct config *cfg, CURLSH *share);
 /*
  * The configuration snapshot for the next request(s); when gen differs
  * from the last one, the handle settings are set again (the handle and
  * its pooled connections stay); when pool_gen (live_pool_gen()) differs,
- * the pooled connections are closed.  cfg must outlive its use.
+ * the pooled connections are closed.  cfg must outlive its use.  If
+ * libcurl refuses a setting, transfers fail with 500 until it is taken.
  */
 void		 upstream_use(struct upstream *u, const struct config *cfg,
 		    unsigned long gen, unsigned long pool_gen);
 void		 upstream_free(struct upstream *u);
+
+/*
+ * curl_easy_setopt(), a refusal logged with the option's name: true if
+ * libcurl took the option.  extproxy relies on every option it sets,
+ * some for its security, so none is set unchecked.
+ */
+#define upstream_setopt(e, opt, val)					\
+	upstream_setopt_ok(curl_easy_setopt((e), (opt), (val)), #opt)
+bool		 upstream_setopt_ok(CURLcode rc, const char *name);
 
 #endif

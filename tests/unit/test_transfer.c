@@ -87,6 +87,87 @@ origin_stop(struct origin *o)
 	}
 }
 
+/* ---- a libcurl that refuses an option ---- */
+
+/*
+ * The code under test calls curl_easy_setopt() through this (the test
+ * is linked with --wrap=curl_easy_setopt): it refuses the option
+ * refused, as a broken or mismatched libcurl would, and passes every
+ * other on by the type the option's number says.
+ */
+static bool refusing;
+static CURLoption refused;
+
+CURLcode	__real_curl_easy_setopt(CURL *e, CURLoption opt, ...);
+CURLcode	__wrap_curl_easy_setopt(CURL *e, CURLoption opt, ...);
+
+CURLcode
+__wrap_curl_easy_setopt(CURL *e, CURLoption opt, ...)
+{
+	va_list ap;
+	CURLcode rc;
+
+	if (refusing && opt == refused)
+		return CURLE_NOT_BUILT_IN;
+	va_start(ap, opt);
+	if (opt < CURLOPTTYPE_OBJECTPOINT)
+		rc = __real_curl_easy_setopt(e, opt, va_arg(ap, long));
+	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
+		rc = __real_curl_easy_setopt(e, opt, va_arg(ap, void *));
+	else if (opt < CURLOPTTYPE_OFF_T)
+		rc = __real_curl_easy_setopt(e, opt,
+		    va_arg(ap, void (*)(void)));
+	else if (opt < CURLOPTTYPE_BLOB)
+		rc = __real_curl_easy_setopt(e, opt, va_arg(ap, curl_off_t));
+	else
+		rc = __real_curl_easy_setopt(e, opt, va_arg(ap, void *));
+	va_end(ap);
+	return rc;
+}
+
+static void
+refuse(CURLoption opt)
+{
+	refusing = true;
+	refused = opt;
+}
+
+static int
+refuse_none(void **state)
+{
+	(void)state;
+	refusing = false;
+	return 0;
+}
+
+/* What the code under test logs (stderr) while stderr is captured. */
+static int saved_stderr = -1;
+static FILE *captured;
+
+static void
+capture_start(void)
+{
+	assert_non_null(captured = tmpfile());
+	fflush(stderr);
+	assert_true((saved_stderr = dup(STDERR_FILENO)) != -1);
+	assert_true(dup2(fileno(captured), STDERR_FILENO) != -1);
+}
+
+/* The captured text, into buf. */
+static const char *
+capture_end(char *buf, size_t size)
+{
+	size_t n;
+
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	rewind(captured);
+	n = fread(buf, 1, size - 1, captured);
+	buf[n] = '\0';
+	fclose(captured);
+	return buf;
+}
+
 /* ---- the fake client ---- */
 
 struct fake {
@@ -417,6 +498,108 @@ test_replay_on_dead_connection(void **state)
 	done(&q);
 }
 
+/*
+ * A libcurl that refuses an option extproxy relies on (the protocols it
+ * may speak, its own redirect following off, no proxy from the
+ * environment, TLS verification, the address checks...) stops start-up,
+ * with a log line that names the option.
+ */
+static void
+test_refused_option_stops_start(void **state)
+{
+	static const struct {
+		CURLoption	 opt;
+		const char	*name;
+	} opts[] = {
+		{ CURLOPT_PROTOCOLS_STR, "CURLOPT_PROTOCOLS_STR" },
+		{ CURLOPT_REDIR_PROTOCOLS_STR, "CURLOPT_REDIR_PROTOCOLS_STR" },
+		{ CURLOPT_FOLLOWLOCATION, "CURLOPT_FOLLOWLOCATION" },
+		{ CURLOPT_PROXY, "CURLOPT_PROXY" },
+		{ CURLOPT_SSL_VERIFYPEER, "CURLOPT_SSL_VERIFYPEER" },
+		{ CURLOPT_SSL_VERIFYHOST, "CURLOPT_SSL_VERIFYHOST" },
+		{ CURLOPT_OPENSOCKETFUNCTION, "CURLOPT_OPENSOCKETFUNCTION" },
+		{ CURLOPT_PREREQFUNCTION, "CURLOPT_PREREQFUNCTION" },
+		{ CURLOPT_NOSIGNAL, "CURLOPT_NOSIGNAL" },
+		{ CURLOPT_RESOLVE, "CURLOPT_RESOLVE" },
+		{ CURLOPT_SEEKDATA, "CURLOPT_SEEKDATA" },
+	};
+	char log[4096], want[128];
+	struct upstream *u;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		refuse(opts[i].opt);
+		capture_start();
+		u = upstream_new(&cfg, share);
+		capture_end(log, sizeof(log));
+		refuse_none(NULL);
+		upstream_free(u);
+		assert_null(u);
+		snprintf(want, sizeof(want), "libcurl refused %s: ",
+		    opts[i].name);
+		assert_non_null(strstr(log, want));
+		assert_non_null(strstr(log,
+		    "cannot set up the upstream client"));
+	}
+	assert_non_null(u = upstream_new(&cfg, share));
+	upstream_free(u);
+}
+
+/*
+ * A setting of a reloaded configuration that libcurl refuses fails the
+ * requests with 500, never runs them on the old settings, until it is
+ * taken.
+ */
+static void
+test_refused_option_on_reload(void **state)
+{
+	char u[128], log[4096];
+	struct run q;
+
+	(void)state;
+	refuse(CURLOPT_SSL_VERIFYPEER);
+	capture_start();
+	upstream_use(up, &cfg, 2, 1);
+	capture_end(log, sizeof(log));
+	assert_non_null(strstr(log,
+	    "libcurl refused CURLOPT_SSL_VERIFYPEER: "));
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/10"), NULL, 0);
+	assert_int_equal(q.f.status, 500);
+	assert_string_equal(q.f.reason,
+	    "upstream request could not be set up");
+	assert_true(strncmp(q.x.out,
+	    "Status: 500 Internal Server Error\r\n", 35) == 0);
+	done(&q);
+
+	refuse_none(NULL);
+	upstream_use(up, &cfg, 2, 1);
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/10"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	assert_int_equal(q.f.bytes_down, 10);
+	done(&q);
+}
+
+/* A request option refused: that request fails with 500, unsent. */
+static void
+test_refused_request_option(void **state)
+{
+	char u[128], log[4096];
+	struct run q;
+
+	(void)state;
+	refuse(CURLOPT_CUSTOMREQUEST);
+	capture_start();
+	run(&q, "PUT", url(u, sizeof(u), &plain, "/echo"), "x", 1);
+	capture_end(log, sizeof(log));
+	refuse_none(NULL);
+	assert_int_equal(q.f.status, 500);
+	assert_int_equal(q.f.bytes_up, 0);
+	assert_non_null(strstr(log,
+	    "libcurl refused CURLOPT_CUSTOMREQUEST: "));
+	done(&q);
+}
+
 /* The next hop's method and body after a followed redirect. */
 static void
 test_redirect_method(void **state)
@@ -555,6 +738,12 @@ main(void)
 		cmocka_unit_test(test_response_header_timeout),
 		cmocka_unit_test(test_body_cut),
 		cmocka_unit_test(test_replay_on_dead_connection),
+		cmocka_unit_test_teardown(test_refused_option_stops_start,
+		    refuse_none),
+		cmocka_unit_test_teardown(test_refused_option_on_reload,
+		    refuse_none),
+		cmocka_unit_test_teardown(test_refused_request_option,
+		    refuse_none),
 		cmocka_unit_test(test_redirect_method),
 		cmocka_unit_test(test_redirect_headers),
 		cmocka_unit_test(test_failure_rows),
