@@ -35,11 +35,11 @@ struct fetch {
 	struct curl_slist	*headers;	/* request headers to send */
 	/* out */
 	int			 status;	/* what the client got */
-	int64_t			 bytes_up;	/* request body bytes sent */
-	int64_t			 bytes_down;	/* response body bytes relayed */
-	bool			 reused;	/* upstream connection was reused */
-	bool			 aborted;	/* response cut short after headers */
-	const char		*reason;	/* why extproxy chose the status */
+	int64_t			 bytes_up;	/* request body sent */
+	int64_t			 bytes_down;	/* response body relayed */
+	bool			 reused;	/* on a pooled connection */
+	bool			 aborted;	/* cut short after the head */
+	const char		*reason;	/* why we chose the status */
 	enum deny		 deny;		/* a refusal, and its kind */
 	enum timeout_kind	 timeout;	/* a deadline that ended it */
 	long			 conns_opened;	/* new upstream connections */

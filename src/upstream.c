@@ -250,8 +250,9 @@ upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen,
     unsigned long pool_gen)
 {
 	u->cfg = cfg;
+	/* on the first request, nothing is pooled */
 	if (u->pool_gen == 0)
-		u->pool_gen = pool_gen;		/* first request: nothing pooled */
+		u->pool_gen = pool_gen;
 	else if (pool_gen != u->pool_gen && flush_pool(u, cfg) == 0)
 		u->pool_gen = pool_gen;
 	if (gen == u->gen)

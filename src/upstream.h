@@ -20,12 +20,12 @@
  */
 struct upstream {
 	const struct config	*cfg;		/* of the current request */
-	unsigned long		 gen;		/* snapshot the handle is set for */
-	unsigned long		 pool_gen;	/* live_pool_gen() of the pool */
+	unsigned long		 gen;		/* of the settings taken */
+	unsigned long		 pool_gen;	/* live_pool_gen() of it */
 	const char		*default_ca;	/* libcurl's own CA bundle */
 	CURL			*easy;
 	CURLM			*multi;
-	struct curl_slist	*resolve;	/* [upstream] resolve, for curl */
+	struct curl_slist	*resolve;	/* [upstream] resolve */
 	bool			 refused;	/* a setting of cfg not taken */
 	struct transfer		 t;		/* the callbacks' data */
 	struct transfer_room	 room;
