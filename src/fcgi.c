@@ -5,7 +5,7 @@
  * large output itself, as records of up to 64 KiB, and writes the
  * record that tells the web server a response broke off.  Reading a
  * request is bounded in total (cutoff.c): its head by [timeouts]
- * request_header, its body by the deadline upstream.c sets
+ * request_header, its body by the deadline transfer.c sets
  * (read_deadline), what follows the response by LINGER_MS.  Each read
  * and write is bounded by the connection's [timeouts] idle, which the
  * server sets when it accepts the connection.
@@ -240,7 +240,7 @@ fcgi_accept(struct fcgi *f, int fd, long limit)
 			    "connection closed", f->id, limit);
 		return false;
 	}
-	cutoff_set(f->id, 0, SHUT_RD);	/* the body's is upstream.c's */
+	cutoff_set(f->id, 0, SHUT_RD);	/* the body's is transfer.c's */
 	f->client.envp = f->req.envp;
 	return true;
 }

@@ -12,7 +12,6 @@
 
 #include "transfer.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,23 +96,6 @@ watch_client(struct transfer *t)
 		if (n < 0)
 			return;
 	}
-}
-
-/*
- * The watched descriptor is readable: did the client go away?  On a
- * FastCGI connection with the request fully read, the web server sends
- * nothing more unless it gives up: it closes the connection or sends
- * FCGI_ABORT_REQUEST (type 2).
- */
-static bool
-client_gone(int fd)
-{
-	unsigned char hdr[2];
-	ssize_t n = recv(fd, hdr, sizeof(hdr), MSG_PEEK | MSG_DONTWAIT);
-
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-		return true;
-	return n == 2 && hdr[0] == 1 && hdr[1] == 2;
 }
 
 /*
@@ -358,7 +340,7 @@ run(struct transfer *t)
 		curl_multi_poll(t->u->multi, &wfd, t->watch_fd >= 0 ? 1 : 0,
 		    (int)wait, NULL);
 		if (t->watch_fd >= 0 && wfd.revents != 0) {
-			if (client_gone(t->watch_fd)) {
+			if (t->f->client->gone(t->f->client)) {
 				t->hop.fail = FAIL_CLIENT_GONE;
 				rc = CURLE_ABORTED_BY_CALLBACK;
 				break;
