@@ -1,8 +1,8 @@
 /*
  * http: the small rules of HTTP (RFC 9110) that more than one module
- * needs, written once: token characters and the methods extproxy
- * relays.  Pure: plain predicates and tables, never does I/O, never
- * allocates.
+ * needs, written once: token characters, reason phrases and the
+ * methods extproxy relays.  Pure: plain predicates and tables, never
+ * does I/O, never allocates.
  */
 #ifndef EXTPROXY_HTTP_H
 #define EXTPROXY_HTTP_H
@@ -19,6 +19,11 @@ enum method {
 
 /* An RFC 9110 tchar: a byte of a token (a method, a field name). */
 bool	http_tchar(unsigned char c);
+/*
+ * The reason phrase of a status code ("Not Found"), or of its class
+ * ("Client Error") for a code without one here.
+ */
+const char	*http_reason(int code);
 /* "GET" ... "OPTIONS". */
 const char	*method_name(enum method m);
 /* The method named exactly m (methods are case-sensitive), or -1. */

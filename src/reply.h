@@ -17,7 +17,6 @@
 #include "headers.h"
 #include "outbuf.h"
 
-const char	*status_reason(int code);
 /* status + "Content-Type: text/plain" + no-cache headers + one line */
 int		 reply_error(struct client *c, int status, const char *msg,
 		    const char *extra_header);
