@@ -7,8 +7,9 @@
 
 #include "http.h"
 
-#include <stdio.h>
 #include <string.h>
+
+#include "outbuf.h"
 
 /* in enum method order */
 static const char *const method_names[] = {
@@ -46,13 +47,16 @@ method_lookup(const char *m)
 const char *
 method_allow(char *buf, size_t size)
 {
-	size_t len;
+	struct outbuf o;
 	int i;
 
-	len = (size_t)snprintf(buf, size, "Allow: %s", method_names[0]);
-	for (i = 1; i < METHOD_COUNT && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, ", %s",
-		    method_names[i]);
+	outbuf_init(&o, buf, size);
+	outbuf_str(&o, "Allow: ");
+	for (i = 0; i < METHOD_COUNT; i++) {
+		if (i > 0)
+			outbuf_str(&o, ", ");
+		outbuf_str(&o, method_names[i]);
+	}
 	return buf;
 }
 

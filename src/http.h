@@ -30,7 +30,7 @@ const char	*method_name(enum method m);
 int	method_lookup(const char *m);
 /*
  * The Allow header of a 405, "Allow: GET, HEAD, ...", into buf; returns
- * buf (cut short if size is too small).
+ * buf (the methods that fit, whole, if size is too small).
  */
 const char	*method_allow(char *buf, size_t size);
 

@@ -1074,8 +1074,8 @@ test_http_methods(void **state)
 			fail_msg("method \"%s\" looked up", bad[i]);
 	assert_string_equal(method_allow(buf, sizeof(buf)),
 	    "Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-	/* cut short, never overrun */
-	assert_string_equal(method_allow(small, sizeof(small)), "Allow: GET,");
+	/* cut short at a whole method, never overrun */
+	assert_string_equal(method_allow(small, sizeof(small)), "Allow: GET");
 }
 
 int
