@@ -74,7 +74,8 @@ struct config_errors {
 /* Defaults only (what an empty file gives). 0 or -1 on ENOMEM. */
 int	config_defaults(struct config *c, struct config_errors *e);
 /* Read `path`.  Returns 0, or -1 with e->n > 0. */
-int	config_load(const char *path, struct config *c, struct config_errors *e);
+int	config_load(const char *path, struct config *c,
+	    struct config_errors *e);
 /* Settings from a loaded iniparser dictionary; pure, for tests too. */
 struct _dictionary_;
 int	config_from_dict(const struct _dictionary_ *d, struct config *c,

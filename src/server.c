@@ -49,7 +49,8 @@
 struct worker {
 	pthread_t		 thread;
 	int			 id;
-	const struct config	*cfg;		/* the current request's snapshot */
+	/* the current request's snapshot */
+	const struct config	*cfg;
 	unsigned long		 gen;
 	CURLSH			*share;
 	struct fcgi		*fc;		/* its FastCGI requests */
@@ -131,10 +132,12 @@ web_server_allowed(int fd)
 		return false;
 	if (ss.ss_family == AF_INET) {
 		family = AF_INET;
-		a = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+		a = (const unsigned char *)
+		    &((struct sockaddr_in *)&ss)->sin_addr;
 	} else if (ss.ss_family == AF_INET6) {
 		family = AF_INET6;
-		a = (const unsigned char *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		a = (const unsigned char *)
+		    &((struct sockaddr_in6 *)&ss)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
 			family = AF_INET;
 			a += 12;
@@ -449,7 +452,8 @@ server_run_fastcgi(int fd, const char *path, CURLSH *share)
 	if (set_up() == -1)
 		return -1;
 	cfg = live_acquire(NULL);
-	if ((workers = calloc((size_t)cfg->workers, sizeof(*workers))) == NULL) {
+	workers = calloc((size_t)cfg->workers, sizeof(*workers));
+	if (workers == NULL) {
 		log_error("out of memory");
 		live_release(cfg);
 		return -1;
