@@ -1,7 +1,7 @@
 /*
  * access: format access log lines.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "access.h"
 #include "http.h"

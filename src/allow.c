@@ -7,7 +7,7 @@
  * path are matched separately, so a host glob can never reach into the
  * path or the query.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "allow.h"
 #include "decimal.h"

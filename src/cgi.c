@@ -4,7 +4,7 @@
  * that a response broke off (cgi_abort), so it asks it to close the
  * client's connection instead (abort_unseen, client.h).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "cgi.h"
 

@@ -5,7 +5,7 @@
  * when absent; defaults are parsed by the same code as file values, so the
  * two can never disagree.  Unknown sections and keys are errors.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "config.h"
 #include "decimal.h"

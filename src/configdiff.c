@@ -4,7 +4,7 @@
  * pooled upstream connections may serve under the new one.  Never
  * reads a file, never logs.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "config.h"
 

@@ -10,7 +10,7 @@
  * pays no thread switch per request, and a deadline set earlier than
  * the ones before it is met within TICK_MS.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "cutoff.h"
 

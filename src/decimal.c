@@ -1,7 +1,7 @@
 /*
  * decimal: checked unsigned decimal numbers.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "decimal.h"
 

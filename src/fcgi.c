@@ -10,7 +10,7 @@
  * and write is bounded by the connection's [timeouts] idle, which the
  * server sets when it accepts the connection.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "fcgi.h"
 

@@ -2,7 +2,7 @@
  * glob: '*'-only wildcard matching, iterative with one backtrack point,
  * so a hostile string cannot make it exponential.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "glob.h"
 

@@ -2,7 +2,7 @@
  * headers: request header rebuilding, response header filtering and the
  * response's framing (its one Content-Length).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "headers.h"
 #include "decimal.h"

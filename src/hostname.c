@@ -1,7 +1,7 @@
 /*
  * hostname: the plain DNS host name rule.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "hostname.h"
 

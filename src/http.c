@@ -3,7 +3,7 @@
  * extproxy relays, for the request parser, the 405 reply and the
  * metrics labels alike.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "http.h"
 

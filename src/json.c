@@ -1,7 +1,7 @@
 /*
  * json: escape a JSON string body.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "json.h"
 

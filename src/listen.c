@@ -3,7 +3,7 @@
  * socket is born with its final owner and mode and renamed into place;
  * never chmod()s or chown()s through a path another account may replace.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "listen.h"
 

@@ -9,7 +9,7 @@
  * also numbers what pooled upstream connections depend on (pool_gen):
  * the same as the previous one's unless the reload changed it.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "live.h"
 

@@ -1,7 +1,7 @@
 /*
  * log: leveled messages on stderr.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "log.h"
 

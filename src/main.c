@@ -7,7 +7,7 @@
  * CGI).  Never starts serving with a configuration that has any error,
  * and never serves as root (see privdrop.c).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * metrics: Prometheus text format of the process counters.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "metrics.h"
 #include "http.h"

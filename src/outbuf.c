@@ -2,7 +2,7 @@
  * outbuf: a bounded string builder over a caller's buffer.  Never writes
  * past the buffer, never allocates, never leaves it unterminated.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "outbuf.h"
 

@@ -2,7 +2,7 @@
  * outcome: the names of denials and timeouts, and what each reason for
  * ending a transfer answers with.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "outcome.h"
 

@@ -1,7 +1,7 @@
 /*
  * params: find a request param by name.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "params.h"
 

@@ -3,7 +3,7 @@
  * (initgroups), then the real, effective and saved group and user ids,
  * then prove that root cannot be had back.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "privdrop.h"
 

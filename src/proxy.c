@@ -2,7 +2,7 @@
  * proxy: the request pipeline, from params to access log and counters,
  * and the metrics endpoint beside it.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "proxy.h"
 

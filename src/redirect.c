@@ -1,7 +1,7 @@
 /*
  * redirect: where, how and with what a followed redirect goes.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "redirect.h"
 

@@ -1,7 +1,7 @@
 /*
  * reply: the response heads extproxy writes, its own and relayed ones.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "reply.h"
 

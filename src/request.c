@@ -3,7 +3,7 @@
  * A param it reads must come once: with two, whatever checked the
  * request before extproxy may have looked at the other one.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "request.h"
 #include "decimal.h"

@@ -6,7 +6,7 @@
  * Never relays a trailer, an interim response or the body of a
  * redirect it follows.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "response.h"
 

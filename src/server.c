@@ -17,7 +17,7 @@
  * new one, which the next requests use.  Workers, their curl handles
  * and their pooled connections are never recreated by a reload.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "server.h"
 

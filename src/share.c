@@ -1,7 +1,7 @@
 /*
  * share: CURLSH for DNS and TLS sessions, one mutex per data kind.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "share.h"
 

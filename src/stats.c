@@ -1,7 +1,7 @@
 /*
  * stats: process-wide counters as relaxed atomics.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "stats.h"
 

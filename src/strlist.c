@@ -1,7 +1,7 @@
 /*
  * strlist: split a word list, free it.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "strlist.h"
 

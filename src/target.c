@@ -5,7 +5,7 @@
  * whitespace, backslashes, non-ASCII bytes and URLs that curl would
  * read differently when it parses them again.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "target.h"
 #include "decimal.h"

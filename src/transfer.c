@@ -8,7 +8,7 @@
  * [timeouts] total also bounds reading the request body, through the
  * client's read deadline.  The response is response.c's.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "transfer.h"
 

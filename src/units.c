@@ -2,7 +2,7 @@
  * units: parse the value syntaxes of extproxy.ini.  Every parser is
  * strict: trailing junk, signs, overflow and empty strings are errors.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "units.h"
 #include "decimal.h"

@@ -6,7 +6,7 @@
  * [upstream] resolve pins; the pool closed when the address policy,
  * resolve or proxy changed.  The transfers it runs are transfer.c's.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include "upstream.h"
 

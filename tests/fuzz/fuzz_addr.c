@@ -13,7 +13,7 @@
  *    refused when non-public (IANA special-purpose registries) and not in
  *    the allow list; deny beats non-public beats ok.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -9,7 +9,7 @@
  *    every allowlist pattern and CIDR block is well formed;
  *  - nothing leaks (LeakSanitizer under libFuzzer).
  */
-#include <config.h>	/* _GNU_SOURCE: memfd_create */
+#include "autoconf.h"	/* _GNU_SOURCE: memfd_create */
 
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -22,7 +22,7 @@
 #endif
 
 /* "config.h" alone would find the autoconf header first */
-#include "../../src/config.h"
+#include "config.h"
 #include "fuzz.h"
 
 static int memfd = -1;

@@ -11,7 +11,7 @@
  *    HTTP_CONNECTION param: two Connection lines make one list);
  * and when request_headers succeeds, every other HTTP_ param was emitted.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <ctype.h>
 #include <stdbool.h>

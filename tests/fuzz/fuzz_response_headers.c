@@ -27,7 +27,7 @@
  *  - "Connection: close" exactly when a cut body would go unseen and a
  *    body follows; the no-cache headers exactly under no_cache.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <ctype.h>
 #include <stdbool.h>

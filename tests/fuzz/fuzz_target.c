@@ -17,7 +17,7 @@
  *    what curl will request, for every list (a path-restricted pattern
  *    judges only paths whose escapes decode to valid UTF-8).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <ctype.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
  * Unit tests for access.c: access log lines as text and JSON, the
  * redacted target, JSON escaping of hostile bytes.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

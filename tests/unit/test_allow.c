@@ -4,7 +4,7 @@
  * parsed with target_parse() exactly as the proxy does, then matched
  * with allowlist_match().
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

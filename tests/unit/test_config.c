@@ -2,7 +2,7 @@
  * Unit tests for config.c: extproxy.ini loading, defaults and error
  * collection.  INI files are written to /tmp (mkstemp) and removed again.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +25,7 @@
 #endif
 
 /* "config.h" alone would find the autoconf header first */
-#include "../../src/config.h"
+#include "config.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -4,7 +4,7 @@
  * response), gone() on a watched connection, and whether a connection
  * is kept for the next request.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

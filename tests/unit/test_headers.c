@@ -3,7 +3,7 @@
  * parsing and filtering), request.c (the request model) and http.c
  * (token characters, the method table).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

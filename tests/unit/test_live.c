@@ -4,7 +4,7 @@
  * ASan in distcheck, where a snapshot freed too early or never freed
  * is an error.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

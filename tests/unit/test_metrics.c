@@ -2,7 +2,7 @@
  * Unit tests for metrics.c (the Prometheus exposition) and stats.c
  * (the counters, also under concurrent updates).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

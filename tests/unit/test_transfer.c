@@ -6,7 +6,7 @@
  * byte.  Also the pure parts: redirect.c's decisions and the failure
  * rows of outcome.c.
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>

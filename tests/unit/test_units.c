@@ -3,7 +3,7 @@
  * the decimal numbers and word lists they build on (decimal.c,
  * strlist.c).
  */
-#include <config.h>
+#include "autoconf.h"
 
 #include <stdarg.h>
 #include <stddef.h>
