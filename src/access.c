@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access: format access log lines.
  */

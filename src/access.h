@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access: the access log line of one request, as text or as one JSON
  * object.  Pure formatting: no I/O, no clock.  Every string that may

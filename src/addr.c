@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * addr: parse CIDR blocks and decide whether an address may be connected
  * to.  The built-in non-public ranges follow the IANA special-purpose

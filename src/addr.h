@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * addr: the address policy -- may the proxy connect to this IP address?
  * Pure logic over numeric addresses and CIDR blocks: never resolves a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * allow: compile and match allowlist patterns.
  *

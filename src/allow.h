@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * allow: the URL allowlist.  Patterns are compiled once from [allow] urls;
  * a target is allowed when scheme, host, port and path each match one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cgi: one plain CGI request per process: the params in environ, the
  * body on stdin, the response on stdout.  It cannot tell the web server

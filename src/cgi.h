@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cgi: one plain CGI request, as the web server hands it over in environ,
  * stdin and stdout.  The only place that reads request params from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * client: the request as the web server handed it over (params, body
  * stream, response stream), whether it came by FastCGI or plain CGI.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config: read extproxy.ini with iniparser into struct config.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config: the settings of extproxy.ini as one plain structure.  Parsing
  * collects every error (section, key, reason) instead of stopping at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * configdiff: compare the configuration a reload read with the one in
  * use: keep the keys that take effect only at start, and tell whether

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cutoff: the thread that cuts FastCGI connections at their deadline.
  *

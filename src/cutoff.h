@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cutoff: total deadlines on reading a FastCGI connection.  One thread
  * watches a slot per worker and, when a slot's deadline passes, shuts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decimal: checked unsigned decimal numbers.
  */

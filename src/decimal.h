@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * decimal: the one reader of unsigned decimal numbers, for every number
  * extproxy takes from its file or a request (a count, a size, a port, a

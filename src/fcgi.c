@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fcgi: one worker's FastCGI requests over libfcgi's FCGX_Request.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fcgi: FastCGI, over libfcgi's FCGX_Request: one worker's requests, one
  * connection at a time.  Reads a request's head on a connection the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * glob: '*'-only wildcard matching, iterative with one backtrack point,
  * so a hostile string cannot make it exponential.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * glob: match a string against a pattern where '*' stands for any run of
  * characters (including none).  No other metacharacters.  Pure; linear

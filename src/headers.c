@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * headers: request header rebuilding, response header filtering and the
  * response's framing (its one Content-Length).

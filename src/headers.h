@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * headers: decide which headers cross the proxy, in each direction.
  * Request headers are rebuilt from FastCGI/CGI params (HTTP_FOO_BAR ->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hostname: the one rule for a plain DNS host name, as the target, the
  * allowlist patterns and [upstream] resolve each take it: letters,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http: RFC 9110 token characters, and the one table of the methods
  * extproxy relays, for the request parser, the 405 reply and the

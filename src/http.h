@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http: the small rules of HTTP (RFC 9110) that more than one module
  * needs, written once: token characters, reason phrases and the

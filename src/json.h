@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * json: a string as the body of a JSON string.  Pure: writes only into
  * the buffer it is given, never allocates, never does I/O.  Every byte

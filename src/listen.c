@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen: create, bind and listen on the configured address.  A unix
  * socket is born with its final owner and mode and renamed into place;

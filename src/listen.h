@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * listen: open the FastCGI listening socket named by [server] listen or
  * -l: "host:port", "[v6]:port", or a unix socket path ("/path" or

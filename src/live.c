@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * live: configuration snapshots and their reload.
  *

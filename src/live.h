@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * live: the running configuration as immutable, reference-counted
  * snapshots.  A worker takes a reference at the start of each request

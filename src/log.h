@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log: one line per message on stderr (the web server's error log or the
  * journal), written with a single write(2) so threads never interleave.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * extproxy: a FastCGI program that relays requests to allow-listed
  * external URLs named in the Proxy-To header.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics: the counters of one process as plain numbers, and their
  * Prometheus text exposition (format 0.0.4).  Pure: formats what it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outbuf: a bounded string builder over a caller's buffer.  Never writes
  * past the buffer, never allocates, never leaves it unterminated.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outbuf: the one bounded string builder, over a caller's buffer: for
  * the pure formatters (access lines, metrics), extproxy's own replies

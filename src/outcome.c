@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outcome: the names of denials and timeouts, and what each reason for
  * ending a transfer answers with.

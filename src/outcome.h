@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * outcome: how a request ended, in the few kinds the access log and the
  * metrics name: why extproxy refused it (a denial), and which deadline

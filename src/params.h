@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * params: the request's params, the NAME=value strings the web server
  * hands over (FastCGI params, or the CGI environment, as struct client

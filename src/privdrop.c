@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privdrop: check [server] user and switch to it: supplementary groups
  * (initgroups), then the real, effective and saved group and user ids,

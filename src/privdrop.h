@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * privdrop: never serve as root.  As root, extproxy needs [server] user
  * and becomes that user and its groups once its socket is open and its

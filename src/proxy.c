@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proxy: the request pipeline, from params to access log and counters,
  * and the metrics endpoint beside it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proxy: serve one request: vet it (method, target, allowlist, size,
  * headers), run the upstream transfer, write the access log line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * redirect: where, how and with what a followed redirect goes.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * redirect: the decisions of following a redirect in [redirects] mode =
  * follow: which responses are redirects, where the next hop goes (a

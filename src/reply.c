@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reply: the response heads extproxy writes, its own and relayed ones.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reply: the response heads extproxy writes: its own responses (errors,
  * the metrics page) and the head of a relayed upstream response, always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * request: method, target and body length out of the request params.
  * A param it reads must come once: with two, whatever checked the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * request: the request model built from FastCGI/CGI params: method,
  * target header, declared body length.  Pure: validates, never does I/O

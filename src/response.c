@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * response: the upstream's response, as libcurl delivers it during a
  * transfer: the head collected and judged (status, framing, size, a

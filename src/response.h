@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * response: libcurl's header and write callbacks of a transfer (their
  * data is the struct transfer): the upstream's head judged and relayed,

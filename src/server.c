@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server: the FastCGI accept loop and its worker threads.
  *

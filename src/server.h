@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server: the FastCGI server.  A listening socket served by [server]
  * workers threads (each with its own upstream and pool).  Stops

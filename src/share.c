@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * share: CURLSH for DNS and TLS sessions, one mutex per data kind.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * share: the one CURLSH all workers use for the DNS cache and TLS
  * sessions, with its locks.  Never shares the connection cache: libcurl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats: process-wide counters as relaxed atomics.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stats: the live counters of this process behind the metrics.  Every
  * update is a relaxed C11 atomic add, so workers never wait for each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strlist: split a word list, free it.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strlist: a list of words, as an ini value lists them ("a, b c"), split
  * once and kept as separate strings.  Pure: allocates only the list it

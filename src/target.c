@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * target: parse and vet a target URL with libcurl's URL API.  Refuses
  * what a careful proxy must not guess about: other schemes, a host not

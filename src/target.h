@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * target: turn the client's Proxy-To value into a parsed URL.  The CURLU
  * built here is the very handle the transfer uses, so the allowlist and

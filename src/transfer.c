@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transfer: one proxied request's HTTP transfer, on the worker's handle
  * (upstream.h).  The loop in run() drives it with curl_multi_poll() and

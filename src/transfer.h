@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * transfer: one proxied request's HTTP transfer on the worker's handle
  * (upstream.h): libcurl's callbacks, the run loop with its precise

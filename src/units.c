@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * units: parse the value syntaxes of extproxy.ini.  Every parser is
  * strict: trailing junk, signs, overflow and empty strings are errors.

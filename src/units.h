@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * units: parse the value syntaxes of extproxy.ini (durations, sizes,
  * booleans, counts; a list is a strlist).  Pure functions over

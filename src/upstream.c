@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * upstream: the worker's HTTP client, as long as the worker lives: one
  * easy handle inside one multi handle, which owns the connection pool,

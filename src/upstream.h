@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * upstream: one worker's HTTP client.  It keeps its curl handle and a
  * multi handle (and so its pool of keep-alive connections) for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bindrace: an LD_PRELOAD shim for tests/smoke/socket-race.sh.  Right
  * after the first successful bind() of a unix socket, it renames the

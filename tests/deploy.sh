@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/deploy.sh: run the web servers users deploy extproxy under, each
 # with the configuration file from etc/ that the README tells users to
 # include (sourced after tests/lib.sh and tests/scenarios.sh).

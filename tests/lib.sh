@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/lib.sh: helpers shared by the shell tests (sourced, bash).
 #
 # Every test runs in its own temporary directory, starts its servers on

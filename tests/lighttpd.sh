@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/lighttpd.sh: lighttpd configurations for the tests (sourced).
 
 # lighttpd_conf FILE INCLUDED: lighttpd on 127.0.0.1:$WEB_PORT, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/rawenv.c: run a program with exactly the environment given, in
  * order and with repeated names kept.  env(1) keeps only the last entry

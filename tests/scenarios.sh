@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/scenarios.sh: the end-to-end checks every deployment must pass.
 # Sourced after tests/lib.sh; expects PROXY_URL (where extproxy is
 # mounted), UP_PORT (test origin), DEAD_PORT (allow-listed, closed),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/upstream.c: a small HTTP/1.1 test origin for extproxy's shell tests.
  * It is never used in production; it only serves the canned routes below.
  * It binds loopback addresses only (127.0.0.0/8 or ::1). */

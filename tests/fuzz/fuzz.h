@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz: what every fuzz target shares.  A target defines
  * LLVMFuzzerTestOneInput and checks its invariants with FUZZ_CHECK, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_addr: the address policy.  Input: one flag byte (bit 0: IPv6;
  * bit 1: pass the allow list, bit 2: the deny list, else NULL), 16

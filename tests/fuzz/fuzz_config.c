@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_config: extproxy.ini text through config_load (iniparser reading
  * a memfd), and the same text's "section:key=value" lines as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_request_headers: FastCGI params through request_headers, the
  * rebuild of the upstream request headers.  Input: one "NAME=VALUE"

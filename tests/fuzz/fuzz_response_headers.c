@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_response_headers: upstream response header lines through
  * hdr_split, response_header_passes and response_length, and the CGI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_target: a Proxy-To value through target_parse and allowlist_match,
  * against fixed allowlists (host-only, path-restricted, port-wildcard).

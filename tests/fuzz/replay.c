@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * replay: run a fuzz target's LLVMFuzzerTestOneInput over the files named
  * on the command line, so that the seed corpus is a regression test that

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Replay every fuzz target's seed corpus (tests/fuzz/corpus/NAME/)
 # through its LLVMFuzzerTestOneInput, built with CC as
 # tests/fuzz/replay_NAME: the invariants the fuzzers check hold for every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The access log: one line per request in the documented text and JSON
 # formats, with the fields the README names, never a path or query
 # unless [log] full_url (and never a query even then), and no way for a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Apache 2.4 with mod_fcgid spawning extproxy (etc/apache2-extproxy-fcgid.conf):
 # the shared scenarios, extproxy-smoke, Authorization handed over thanks
 # to CGIPassAuth, and the processes gone when Apache stops.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Apache 2.4 with mod_proxy_fcgi (etc/apache2-extproxy-proxy-fcgi.conf),
 # extproxy under spawn-fcgi on a unix socket: the shared scenarios,
 # extproxy-smoke, and Authorization handed over thanks to CGIPassAuth.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Plain CGI mode, and the address policy against non-loopback targets.
 # Runs inside a new network namespace that has only a loopback interface
 # (unshare -n, as root), so even a broken policy cannot send a packet

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The command line and the daemon's life: -h, -V, -t, -l on TCP and unix
 # sockets (stale socket replaced, mode 0660, a live one refused), silent
 # and dripping FastCGI peers cut off at their deadlines, and a graceful

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Faults, with real processes: an upstream that resets the connection
 # mid-headers and mid-body, cuts a chunked body short or answers with
 # garbage; clients that leave mid-upload and mid-download; every worker

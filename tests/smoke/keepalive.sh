@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Pooled keep-alive connections that the upstream closed: by its own
 # short keep-alive timeout (the close is seen before the next request),
 # and by a server that reads the next request on a kept connection and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # extproxy as a plain CGI program under lighttpd's mod_cgi
 # (etc/lighttpd-extproxy-cgi.conf and etc/extproxy.cgi): the shared
 # scenarios and extproxy-smoke, one process and one upstream connection

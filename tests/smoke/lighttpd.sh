@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # extproxy spawned by lighttpd itself (bin-path, two processes) with
 # etc/lighttpd-extproxy.conf; the shared scenarios and extproxy-smoke
 # through it, and Authorization handed over when not stripped.

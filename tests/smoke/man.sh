@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The manual pages: mandoc finds nothing to warn about, and
 # extproxy.ini(5), etc/extproxy.ini and the key table of src/config.c
 # list the same "[section] key" pairs with the same defaults, so a key

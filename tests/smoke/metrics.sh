@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # [metrics] path: a known mix of requests gives exact counters in the
 # Prometheus text format, checked against the test origin's own count of
 # connections; the endpoint works behind lighttpd (SCRIPT_NAME +

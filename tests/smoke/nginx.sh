@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # nginx with etc/nginx-extproxy-upstream.conf and etc/nginx-extproxy.conf
 # (fastcgi_keep_conn on, an upstream keepalive pool, fastcgi_buffering
 # off): the shared scenarios, extproxy-smoke and kept FastCGI

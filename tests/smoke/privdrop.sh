@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Never serve as root: without [server] user, extproxy run as root
 # refuses to start, in FastCGI and CGI mode alike, and says why; with
 # user = nobody it opens its socket, then serves as nobody (every thread:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Live reload (SIGHUP) under load: clients run throughout ten reloads
 # that alternately allow and deny a second origin, and not one of their
 # requests fails (in flight, queued or new); each change is visible on

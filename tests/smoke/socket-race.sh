@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A unix socket in a directory another account can write: that account
 # may replace the socket's name by a symlink at any moment.  extproxy,
 # started as root, must never change the owner or mode of what the name

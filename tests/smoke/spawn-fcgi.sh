@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # extproxy started by spawn-fcgi on a unix socket, lighttpd in front
 # with etc/lighttpd-extproxy-socket.conf.  Runs the shared scenarios and
 # extproxy-smoke, then the checks that need their own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The systemd units as make install installs them: ExecStart runs the
 # installed binary on the installed configuration, that command line
 # serves FastCGI on a listening socket passed as fd 0 (what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for access.c: access log lines as text and JSON, the
  * redacted target, JSON escaping of hostile bytes.

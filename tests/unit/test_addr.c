@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for addr.c: CIDR parsing and the address policy.
  */

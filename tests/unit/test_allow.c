@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the URL allowlist (allow.c, glob.c), the host name
  * rule (hostname.c) and target.c, alone and end to end: a target is

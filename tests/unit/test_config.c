@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for config.c: extproxy.ini loading, defaults and error
  * collection.  INI files are written to /tmp (mkstemp) and removed again.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for fcgi.c over a socketpair standing in for the web
  * server: the records extproxy writes itself (large output, the broken

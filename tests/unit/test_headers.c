@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for headers.c (request header rebuilding, response header
  * parsing and filtering), request.c (the request model) and http.c

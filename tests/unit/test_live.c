@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for live.c (configuration snapshots and reload),
  * config_keep_restart_keys() and config_pool_differs().  Run under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for metrics.c (the Prometheus exposition) and stats.c
  * (the counters, also under concurrent updates).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the transfer (transfer.c, response.c, upstream.c): a
  * worker's client runs requests for a fake client held in memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for units.c: durations, sizes, booleans, integers; and for
  * the decimal numbers and word lists they build on (decimal.c,
