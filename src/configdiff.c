@@ -58,27 +58,32 @@ config_pool_differs(const struct config *a, const struct config *b)
 	    str_differs(a->proxy, b->proxy);
 }
 
+/* A string key that needs a restart: *cur gets old again.  0 or -1. */
+static int
+keep_string(const char *old, char **cur, const char *key,
+    void (*report)(void *arg, const char *key), void *arg)
+{
+	char *keep = NULL;
+
+	if (!str_differs(old, *cur))
+		return 0;
+	if (old != NULL && (keep = strdup(old)) == NULL)
+		return -1;
+	free(*cur);
+	*cur = keep;
+	report(arg, key);
+	return 0;
+}
+
 int
 config_keep_restart_keys(const struct config *old, struct config *c,
     void (*report)(void *arg, const char *key), void *arg)
 {
-	char *listen = NULL, *user = NULL;
-
-	if (str_differs(old->listen, c->listen)) {
-		if (old->listen != NULL &&
-		    (listen = strdup(old->listen)) == NULL)
-			return -1;
-		free(c->listen);
-		c->listen = listen;
-		report(arg, "[server] listen");
-	}
-	if (str_differs(old->user, c->user)) {
-		if (old->user != NULL && (user = strdup(old->user)) == NULL)
-			return -1;
-		free(c->user);
-		c->user = user;
-		report(arg, "[server] user");
-	}
+	if (keep_string(old->listen, &c->listen, "[server] listen", report,
+	    arg) == -1 ||
+	    keep_string(old->user, &c->user, "[server] user", report,
+	    arg) == -1)
+		return -1;
 	if (old->workers != c->workers) {
 		c->workers = old->workers;
 		report(arg, "[server] workers");
