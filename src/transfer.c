@@ -32,6 +32,10 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	enum addr_verdict v;
 
 	(void)purpose;
+	/* a new connection after a pooled one: libcurl retries */
+	t->hop.opens++;
+	if (t->hop.first_reused)
+		t->retried = true;
 	v = addr_check(&a->addr, &t->cfg->net_allow, &t->cfg->net_deny);
 	if (v != ADDR_OK) {
 		t->hop.addr_denied = true;
@@ -57,6 +61,11 @@ on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 	(void)local_ip;
 	(void)port;
 	(void)local_port;
+	/* a second request in one hop is libcurl's retry */
+	if (t->hop.sends++ == 0)
+		t->hop.first_reused = t->hop.opens == 0;
+	else
+		t->retried = true;
 	v = addr_check_str(ip, &t->cfg->net_allow, &t->cfg->net_deny);
 	if (v != ADDR_OK) {
 		t->hop.fail = FAIL_ADDRESS;
@@ -360,4 +369,6 @@ transfer_fetch(struct upstream *u, struct fetch *f)
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(u->easy, CURLOPT_CURLU, NULL);
 	curl_slist_free_all(own);
+	if (t->retried)
+		upstream_renew(u);
 }

@@ -80,6 +80,9 @@ struct hop {
 	bool			 headers_done;	/* status line sent to client */
 	bool			 discard;	/* redirect being followed */
 	bool			 have_next;
+	bool			 first_reused;	/* first send on a kept conn */
+	int			 opens;		/* sockets opened */
+	int			 sends;		/* requests sent (on_prereq) */
 	struct target		 next;		/* where to follow to */
 	int64_t			 mark_ms;	/* last progress */
 	int64_t			 body_left;	/* request body still to read */
@@ -97,6 +100,7 @@ struct transfer {
 	enum method		 method;	/* of the current hop */
 	bool			 send_body;
 	bool			 unflushed;	/* client output to flush */
+	bool			 retried;	/* a request sent again */
 	bool			 body_buffered;	/* body is in room->body */
 	size_t			 body_len;
 	int			 hops;		/* redirects followed so far */

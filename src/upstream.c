@@ -228,6 +228,7 @@ upstream_new(const struct config *cfg, CURLSH *share)
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return NULL;
 	u->cfg = cfg;
+	u->share = share;
 	if ((u->easy = curl_easy_init()) == NULL ||
 	    (u->multi = curl_multi_init()) == NULL) {
 		upstream_free(u);
@@ -256,6 +257,12 @@ upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen,
 		u->pool_gen = pool_gen;
 	else if (pool_gen != u->pool_gen && flush_pool(u, cfg) == 0)
 		u->pool_gen = pool_gen;
+	if (u->renew) {
+		upstream_renew(u);
+		if (!u->refused)
+			u->gen = gen;
+		return;
+	}
 	if (gen == u->gen)
 		return;
 	/* a setting refused: requests fail, the next one tries again */
@@ -266,6 +273,18 @@ upstream_use(struct upstream *u, const struct config *cfg, unsigned long gen,
 		return;
 	}
 	u->gen = gen;
+}
+
+void
+upstream_renew(struct upstream *u)
+{
+	curl_easy_reset(u->easy);
+	u->refused = set_fixed(u, u->share) == -1 ||
+	    apply_config(u, u->cfg) == -1;
+	u->renew = u->refused;
+	if (u->refused)
+		log_error("libcurl refused a setting when the handle was set "
+		    "up again: requests fail until it applies");
 }
 
 void

@@ -26,8 +26,10 @@ struct upstream {
 	const char		*default_ca;	/* libcurl's own CA bundle */
 	CURL			*easy;
 	CURLM			*multi;
+	CURLSH			*share;		/* DNS and TLS, shared */
 	struct curl_slist	*resolve;	/* [upstream] resolve */
 	bool			 refused;	/* a setting of cfg not taken */
+	bool			 renew;		/* upstream_renew() refused */
 	struct transfer		 t;		/* the callbacks' data */
 	struct transfer_room	 room;
 };
@@ -46,6 +48,16 @@ struct upstream	*upstream_new(const struct config *cfg, CURLSH *share);
  */
 void		 upstream_use(struct upstream *u, const struct config *cfg,
 		    unsigned long gen, unsigned long pool_gen);
+/*
+ * After a fetch in which libcurl sent a request again on a new
+ * connection (a pooled one was dead): reset the handle and set it up
+ * again from u->cfg, its pool and caches kept.  libcurl (7.88 at least)
+ * counts those retries over the handle's whole life, not per transfer,
+ * and fails the sixth; a reset handle gives each fetch its five.  If
+ * libcurl refuses a setting, transfers fail with 500 and the next
+ * upstream_use() tries again.
+ */
+void		 upstream_renew(struct upstream *u);
 void		 upstream_free(struct upstream *u);
 
 /*

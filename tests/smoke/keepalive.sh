@@ -85,4 +85,12 @@ check "... in the log too" grep -q "cannot be sent again on a new upstream conne
 s=$(px "$C/echo" --data-binary @"$T/small.bin")
 check "the worker serves the next POST" post_ok
 
+# every time: libcurl counted these retries over the worker's life
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	s=$(px "$C/echo" --data-binary @"$T/small.bin")
+	post_ok && [ "$(hdr X-Req-Seq)" = 1 ] && ok=$((ok + 1))
+done
+check "dropped request: 10 more in a row, each sent again" is "$ok" 10
+
 finish

@@ -460,6 +460,72 @@ test_body_cut(void **state)
 }
 
 /*
+ * The origin drops the next request on every kept connection: each of
+ * many requests in a row on one worker's handle is sent again, on a new
+ * connection (libcurl 7.88 counts those retries over a handle's life
+ * and refuses the sixth unless the handle is renewed).
+ */
+static void
+test_retry_every_time(void **state)
+{
+	char u[128];
+	struct run q;
+	int i;
+
+	(void)state;
+	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	done(&q);
+	for (i = 0; i < 12; i++) {
+		run(&q, i % 2 ? "GET" : "POST", url(u, sizeof(u), &cut,
+		    "/echo"), "x", i % 2 ? 0 : 1);
+		assert_int_equal(q.f.status, 200);
+		assert_int_equal(q.f.conns_opened, 1);
+		assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
+		done(&q);
+	}
+}
+
+/*
+ * A handle that libcurl will not set up again after a retry: requests
+ * fail with 500, unsent, until the next request's upstream_use() gets
+ * it set up.
+ */
+static void
+test_renew_refused(void **state)
+{
+	char u[128], log[4096];
+	struct run q;
+
+	(void)state;
+	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
+	done(&q);
+	refuse(CURLOPT_SSL_VERIFYPEER);
+	capture_start();
+	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
+	capture_end(log, sizeof(log));
+	assert_int_equal(q.f.status, 200);
+	assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
+	assert_non_null(strstr(log, "libcurl refused CURLOPT_SSL_VERIFYPEER: "));
+	done(&q);
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/10"), NULL, 0);
+	assert_int_equal(q.f.status, 500);
+	done(&q);
+	capture_start();
+	upstream_use(up, &cfg, 1, 1);
+	capture_end(log, sizeof(log));
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/10"), NULL, 0);
+	assert_int_equal(q.f.status, 500);
+	done(&q);
+	refuse_none(NULL);
+	upstream_use(up, &cfg, 1, 1);
+	run(&q, "GET", url(u, sizeof(u), &plain, "/bytes/10"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	assert_int_equal(q.f.bytes_down, 10);
+	done(&q);
+}
+
+/*
  * The origin drops the next request on a kept connection: a small body
  * is sent again whole on a new connection; a streamed one cannot be,
  * and that is our own 502, never a part of it sent.
@@ -738,6 +804,8 @@ main(void)
 		cmocka_unit_test(test_block),
 		cmocka_unit_test(test_response_header_timeout),
 		cmocka_unit_test(test_body_cut),
+		cmocka_unit_test(test_retry_every_time),
+		cmocka_unit_test_teardown(test_renew_refused, refuse_none),
 		cmocka_unit_test(test_replay_on_dead_connection),
 		cmocka_unit_test_teardown(test_refused_option_stops_start,
 		    refuse_none),
