@@ -20,5 +20,7 @@ int	body_start(struct transfer *t);
 size_t	body_next(char *buf, size_t size, size_t n, void *arg);
 /* CURLOPT_SEEKFUNCTION, with the transfer as arg: back to offset. */
 int	body_rewind(void *arg, curl_off_t offset, int origin);
+/* After the last hop: the worker's spool file emptied. */
+void	body_end(struct transfer *t);
 
 #endif

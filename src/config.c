@@ -44,6 +44,7 @@ enum kind {
 	K_LOGLEVEL,	/* enum log_level */
 	K_LOGFORMAT,	/* enum log_format */
 	K_URLPATH,	/* char *, NULL when empty, else "/..." */
+	K_DIR,		/* char *, NULL when empty, else an absolute path */
 };
 
 struct key {
@@ -60,6 +61,7 @@ static const struct key keys[] = {
 	{ "server", "listen", K_STRING, O(listen), "" },
 	{ "server", "workers", K_WORKERS, O(workers), "4" },
 	{ "server", "user", K_STRING, O(user), "" },
+	{ "server", "temp_dir", K_DIR, O(temp_dir), "/tmp" },
 	{ "allow", "urls", K_ALLOW, O(allow), "" },
 	{ "timeouts", "request_header", K_DURATION, O(request_header_ms), "10s" },
 	{ "timeouts", "connect", K_DURATION, O(connect_ms), "10s" },
@@ -343,6 +345,30 @@ set_scalar(char *field, enum kind kind, const char *val)
 	return what;
 }
 
+/*
+ * A directory, named from the root (the working directory of a daemon
+ * is nobody's choice), or none when empty: NULL, or what it should be.
+ */
+static const char *
+set_dir(char **field, const char *val)
+{
+	const char *p;
+
+	free(*field);
+	*field = NULL;
+	if (val[0] == '\0')
+		return NULL;
+	for (p = val; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			break;
+	if (val[0] != '/' || *p != '\0')
+		return "expected an absolute directory path like /tmp, or "
+		    "nothing";
+	if ((*field = strdup(val)) == NULL)
+		return "out of memory";
+	return NULL;
+}
+
 /* Parse `val` for key k into c; on error, append a message to e. */
 static int
 set_value(struct config *c, const struct key *k, const char *val,
@@ -392,6 +418,9 @@ set_value(struct config *c, const struct key *k, const char *val,
 		else if (val[0] != '\0' &&
 		    (*(char **)field = strdup(val)) == NULL)
 			what = "out of memory";
+		break;
+	case K_DIR:
+		what = set_dir((char **)field, val);
 		break;
 	}
 	if (what == NULL)
@@ -540,6 +569,7 @@ config_free(struct config *c)
 {
 	free(c->listen);
 	free(c->user);
+	free(c->temp_dir);
 	allowlist_free(&c->allow);
 	cidr_list_free(&c->net_allow);
 	cidr_list_free(&c->net_deny);

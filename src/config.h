@@ -25,6 +25,7 @@ struct config {
 	char			*listen;	/* NULL: fd 0 or CGI */
 	long			 workers;
 	char			*user;		/* NULL: none; needed as root */
+	char			*temp_dir;	/* NULL: bodies not spooled */
 	/* [allow] */
 	struct allowlist	 allow;
 	/* [timeouts], milliseconds; 0 = none */
@@ -83,9 +84,9 @@ int	config_from_dict(const struct _dictionary_ *d, struct config *c,
 	    struct config_errors *e);
 /*
  * For a reload: the keys that take effect only at start ([server]
- * listen, workers and user) get old's values in c, and report(arg,
- * "[section] key") is called for each that differed.  0, or -1 on
- * ENOMEM.
+ * listen, workers, user and temp_dir) get old's values in c, and
+ * report(arg, "[section] key") is called for each that differed.  0, or
+ * -1 on ENOMEM.
  */
 int	config_keep_restart_keys(const struct config *old, struct config *c,
 	    void (*report)(void *arg, const char *key), void *arg);

@@ -79,10 +79,13 @@ int
 config_keep_restart_keys(const struct config *old, struct config *c,
     void (*report)(void *arg, const char *key), void *arg)
 {
+	/* temp_dir: checked at start, as the user that serves (main.c) */
 	if (keep_string(old->listen, &c->listen, "[server] listen", report,
 	    arg) == -1 ||
 	    keep_string(old->user, &c->user, "[server] user", report,
-	    arg) == -1)
+	    arg) == -1 ||
+	    keep_string(old->temp_dir, &c->temp_dir, "[server] temp_dir",
+	    report, arg) == -1)
 		return -1;
 	if (old->workers != c->workers) {
 		c->workers = old->workers;

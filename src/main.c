@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgi.h"
@@ -26,6 +27,7 @@
 #include "privdrop.h"
 #include "server.h"
 #include "share.h"
+#include "spool.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
@@ -79,6 +81,55 @@ forget_proxy_environment(void)
 		unsetenv(*v);
 }
 
+/*
+ * Can this process keep request bodies' copies in [server] temp_dir
+ * (spool.h)?  Checked as the user that serves: at start after the
+ * switch to it.  -1 after logging why.
+ */
+static int
+check_temp_dir(const struct config *cfg)
+{
+	if (cfg->temp_dir == NULL || spool_check(cfg->temp_dir) == 0)
+		return 0;
+	log_error("[server] temp_dir: cannot keep request bodies in %s as "
+	    "uid %ld: %s", cfg->temp_dir, (long)geteuid(), strerror(errno));
+	return -1;
+}
+
+/*
+ * For -t: check_temp_dir() as [server] user, in a child that becomes
+ * it, when run as root; as the caller otherwise.
+ */
+static int
+check_temp_dir_as_user(const struct config *cfg)
+{
+	struct privdrop p;
+	pid_t pid;
+	int status;
+
+	if (cfg->temp_dir == NULL || cfg->user == NULL || geteuid() != 0)
+		return check_temp_dir(cfg);
+	if (privdrop_prepare(cfg->user, &p) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		log_error("cannot check [server] temp_dir: fork: %s",
+		    strerror(errno));
+		privdrop_free(&p);
+		return -1;
+	}
+	if (pid == 0) {
+		/* no "running as" line in the check's output */
+		log_set_level(LOG_LEVEL_WARN);
+		_exit(privdrop_apply(&p) == 0 && check_temp_dir(cfg) == 0 ?
+		    0 : 1);
+	}
+	privdrop_free(&p);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 static int
 load(const char *path, struct config *cfg, bool check_only)
 {
@@ -88,7 +139,8 @@ load(const char *path, struct config *cfg, bool check_only)
 	if (config_load(path, cfg, &errs) == 0) {
 		if (!check_only)
 			return 0;
-		if (privdrop_check_user(cfg->user) == -1) {
+		if (privdrop_check_user(cfg->user) == -1 ||
+		    check_temp_dir_as_user(cfg) == -1) {
 			config_free(cfg);
 			return -1;
 		}
@@ -159,15 +211,17 @@ serve(const struct options *o, const struct config *live,
 		if (fd == -1)
 			return -1;
 		log_info("listening on %s", listen_arg);
-		if (privdrop_apply(priv) == 0)
+		if (privdrop_apply(priv) == 0 && check_temp_dir(live) == 0)
 			rc = server_run_fastcgi(fd, o->path, share);
 		listen_close(fd, listen_arg);
 		return rc;
 	}
 	if (privdrop_apply(priv) == -1)
 		return -1;
+	/* CGI: each request a start; a failing copy falls back then */
 	if (fd_is_listener(STDIN_FILENO))
-		return server_run_fastcgi(STDIN_FILENO, o->path, share);
+		return check_temp_dir(live) == -1 ? -1 :
+		    server_run_fastcgi(STDIN_FILENO, o->path, share);
 	return cgi_serve(live, share);
 }
 
@@ -187,6 +241,8 @@ main(int argc, char *argv[])
 	rc = 1;
 	memset(&priv, 0, sizeof(priv));
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit fails a body's copy (EFBIG), not the process */
+	signal(SIGXFSZ, SIG_IGN);
 	forget_proxy_environment();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "extproxy: libcurl initialisation failed\n");

@@ -68,6 +68,30 @@ family(struct outbuf *o, const char *name, const char *type, const char *help)
 	outbuf_put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The body byte counters, and the request bodies' copies. */
+static void
+put_bodies(struct outbuf *o, const struct metrics *m)
+{
+	family(o, "extproxy_request_body_bytes_total", "counter",
+	    "Request body bytes read from clients and sent upstream.");
+	outbuf_put(o, "extproxy_request_body_bytes_total %" PRIu64 "\n",
+	    m->bytes_in);
+	family(o, "extproxy_response_body_bytes_total", "counter",
+	    "Response body bytes relayed to clients.");
+	outbuf_put(o, "extproxy_response_body_bytes_total %" PRIu64 "\n",
+	    m->bytes_out);
+	family(o, "extproxy_request_body_spooled_bytes_total", "counter",
+	    "Request body bytes copied to [server] temp_dir, to be sent "
+	    "again if an upstream connection is lost.");
+	outbuf_put(o, "extproxy_request_body_spooled_bytes_total %" PRIu64
+	    "\n", m->spooled);
+	family(o, "extproxy_request_body_spool_failures_total", "counter",
+	    "Request bodies whose copy in [server] temp_dir could not be "
+	    "made or written (each streamed on without one).");
+	outbuf_put(o, "extproxy_request_body_spool_failures_total %" PRIu64
+	    "\n", m->spool_failures);
+}
+
 size_t
 metrics_format(char *buf, size_t size, const struct metrics *m,
     const struct metrics_build *b)
@@ -117,13 +141,7 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	outbuf_put(&o, "extproxy_upstream_connections_total{result=\"reused\"} %"
 	    PRIu64 "\n", m->conns_reused);
 
-	family(&o, "extproxy_request_body_bytes_total", "counter",
-	    "Request body bytes read from clients and sent upstream.");
-	outbuf_put(&o, "extproxy_request_body_bytes_total %" PRIu64 "\n", m->bytes_in);
-	family(&o, "extproxy_response_body_bytes_total", "counter",
-	    "Response body bytes relayed to clients.");
-	outbuf_put(&o, "extproxy_response_body_bytes_total %" PRIu64 "\n",
-	    m->bytes_out);
+	put_bodies(&o, m);
 
 	family(&o, "extproxy_request_duration_seconds", "histogram",
 	    "Time from the start of a request to the end of its response.");

@@ -32,6 +32,8 @@ struct metrics {
 	uint64_t	conns_reused;
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
+	uint64_t	spooled;	/* request body copied to temp_dir */
+	uint64_t	spool_failures;	/* bodies whose copy failed */
 	/* per bucket, not cumulative; the last one is +Inf */
 	uint64_t	duration_bucket[METRICS_BUCKETS + 1];
 	uint64_t	duration_us_sum;

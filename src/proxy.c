@@ -110,6 +110,7 @@ count(const struct request *r, const struct fetch *f,
 		.method = r->method_name != NULL ? (int)r->method : -1,
 		.status = f->status, .deny = f->deny, .timeout = f->timeout,
 		.bytes_in = f->bytes_up, .bytes_out = f->bytes_down,
+		.spooled = f->spooled, .spool_failed = f->spool_failed,
 		.seconds = elapsed_ms(t0) / 1e3,
 		.conns_opened = f->conns_opened, .reused = f->reused,
 	};

@@ -21,6 +21,8 @@ static struct {
 	_Atomic uint64_t	conns_reused;
 	_Atomic uint64_t	bytes_in;
 	_Atomic uint64_t	bytes_out;
+	_Atomic uint64_t	spooled;
+	_Atomic uint64_t	spool_failures;
 	_Atomic uint64_t	duration_bucket[METRICS_BUCKETS + 1];
 	_Atomic uint64_t	duration_us_sum;
 	_Atomic uint64_t	reloads_ok;
@@ -48,6 +50,10 @@ stats_request(const struct stats_request *r)
 		ADD(s.bytes_in, (uint64_t)r->bytes_in);
 	if (r->bytes_out > 0)
 		ADD(s.bytes_out, (uint64_t)r->bytes_out);
+	if (r->spooled > 0)
+		ADD(s.spooled, (uint64_t)r->spooled);
+	if (r->spool_failed)
+		ADD(s.spool_failures, 1);
 	ADD(s.duration_bucket[metrics_bucket(r->seconds)], 1);
 	ADD(s.duration_us_sum, r->seconds > 0 ?
 	    (uint64_t)(r->seconds * 1e6) : 0);
@@ -80,6 +86,8 @@ stats_read(struct metrics *m)
 	m->conns_reused = GET(s.conns_reused);
 	m->bytes_in = GET(s.bytes_in);
 	m->bytes_out = GET(s.bytes_out);
+	m->spooled = GET(s.spooled);
+	m->spool_failures = GET(s.spool_failures);
 	for (i = 0; i <= METRICS_BUCKETS; i++)
 		m->duration_bucket[i] = GET(s.duration_bucket[i]);
 	m->duration_us_sum = GET(s.duration_us_sum);

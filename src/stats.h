@@ -21,6 +21,8 @@ struct stats_request {
 	enum timeout_kind	 timeout;
 	int64_t			 bytes_in;
 	int64_t			 bytes_out;
+	int64_t			 spooled;	/* request body to temp_dir */
+	bool			 spool_failed;
 	double			 seconds;
 	long			 conns_opened;
 	bool			 reused;

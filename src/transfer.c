@@ -278,9 +278,7 @@ run_hop(struct transfer *t, struct curl_slist *headers, long *code)
 	CURLcode rc;
 	long conns = 0;
 
-	t->hop = (struct hop){
-		.body_left = t->send_body ? f->req->content_length : 0,
-	};
+	t->hop = (struct hop){ 0 };
 	/* a hop not set up as asked is never run */
 	if (!upstream_setopt(e, CURLOPT_CURLU, f->target->url) ||
 	    !upstream_setopt(e, CURLOPT_HTTPHEADER, headers) ||
@@ -371,4 +369,5 @@ transfer_fetch(struct upstream *u, struct fetch *f)
 	curl_slist_free_all(own);
 	if (t->retried)
 		upstream_renew(u);
+	body_end(t);
 }

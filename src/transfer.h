@@ -8,8 +8,10 @@
  * the response to the client as it arrives.  Its state is zeroed at
  * the start of every fetch; the large buffers it works in are the
  * worker's, reused, never zeroed, and nothing is allocated for them per
- * request.  Never follows a redirect unless [redirects] mode = follow,
- * and then only to targets that pass the allowlist.
+ * request.  So is the worker's spool file, which holds a request body's
+ * copy and is emptied at the end of every fetch.  Never follows a
+ * redirect unless [redirects] mode = follow, and then only to targets
+ * that pass the allowlist.
  */
 #ifndef EXTPROXY_TRANSFER_H
 #define EXTPROXY_TRANSFER_H
@@ -37,6 +39,8 @@ struct fetch {
 	/* out */
 	int			 status;	/* what the client got */
 	int64_t			 bytes_up;	/* request body sent */
+	int64_t			 spooled;	/* of it copied to temp_dir */
+	bool			 spool_failed;	/* that copy failed */
 	int64_t			 bytes_down;	/* response body relayed */
 	bool			 reused;	/* on a pooled connection */
 	bool			 aborted;	/* cut short after the head */
@@ -49,12 +53,15 @@ struct fetch {
 enum phase { PH_CONNECT, PH_WAIT_HEADERS, PH_BODY };
 
 /*
- * A request body up to this size is read whole before the transfer, so
- * that libcurl can send it again (rewinding through on_seek()) when a
- * reused keep-alive connection turns out to have been closed by the
- * upstream.  A larger body streams from the client and can be sent only
- * once: a transfer that needs it again fails with 502, never sends a
- * part of it.
+ * libcurl may need to send the request body again (rewinding through
+ * on_seek()) when a reused keep-alive connection turns out to have been
+ * closed by the upstream.  A body up to this size is read whole before
+ * the transfer, into room->body.  A larger one streams from the client
+ * as libcurl asks for it, its first BODY_REPLAY_MAX bytes copied into
+ * room->body and the rest into the worker's spool file (spool.h) in
+ * [server] temp_dir.  Without that copy (temp_dir empty, or the file
+ * could not be made or written) it can be sent only once: a transfer
+ * that needs it again fails with 502, never sends a part of it.
  */
 #define BODY_REPLAY_MAX	(64 * 1024)
 
@@ -68,7 +75,7 @@ struct transfer_room {
 	struct hdr		 hdrs[HDR_MAX_COUNT];
 	/* the head relayed to the client */
 	char			 head[HDR_MAX_BYTES + 1024];
-	/* a small request body, to send again */
+	/* the request body's first bytes, to send again */
 	char			 body[BODY_REPLAY_MAX];
 };
 
@@ -85,8 +92,7 @@ struct hop {
 	int			 sends;		/* requests sent (on_prereq) */
 	struct target		 next;		/* where to follow to */
 	int64_t			 mark_ms;	/* last progress */
-	int64_t			 body_left;	/* request body still to read */
-	size_t			 body_pos;	/* next byte of room->body */
+	int64_t			 body_pos;	/* next body byte for libcurl */
 	size_t			 hlen;		/* bytes in room->hbuf */
 	size_t			 nlines;	/* lines in room->hbuf */
 };
@@ -101,8 +107,8 @@ struct transfer {
 	bool			 send_body;
 	bool			 unflushed;	/* client output to flush */
 	bool			 retried;	/* a request sent again */
-	bool			 body_buffered;	/* body is in room->body */
-	size_t			 body_len;
+	int64_t			 body_read;	/* bytes read from the client */
+	bool			 spool_lost;	/* a byte read was not kept */
 	int			 hops;		/* redirects followed so far */
 	int			 watch_fd;	/* client to watch, or -1 */
 	int64_t			 start_ms;

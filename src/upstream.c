@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -229,6 +230,7 @@ upstream_new(const struct config *cfg, CURLSH *share)
 		return NULL;
 	u->cfg = cfg;
 	u->share = share;
+	u->spool_fd = -1;
 	if ((u->easy = curl_easy_init()) == NULL ||
 	    (u->multi = curl_multi_init()) == NULL) {
 		upstream_free(u);
@@ -297,5 +299,7 @@ upstream_free(struct upstream *u)
 	if (u->multi != NULL)
 		curl_multi_cleanup(u->multi);
 	curl_slist_free_all(u->resolve);
+	if (u->spool_fd != -1)
+		close(u->spool_fd);
 	free(u);
 }

@@ -3,8 +3,8 @@
  * upstream: one worker's HTTP client.  It keeps its curl handle and a
  * multi handle (and so its pool of keep-alive connections) for the
  * worker's whole life, sets them from the configuration, and keeps the
- * room its transfers (transfer.h) work in.  Never reads proxy settings
- * from the environment.
+ * room its transfers (transfer.h) work in, and their spool file.  Never
+ * reads proxy settings from the environment.
  */
 #ifndef EXTPROXY_UPSTREAM_H
 #define EXTPROXY_UPSTREAM_H
@@ -32,6 +32,7 @@ struct upstream {
 	bool			 renew;		/* upstream_renew() refused */
 	struct transfer		 t;		/* the callbacks' data */
 	struct transfer_room	 room;
+	int			 spool_fd;	/* spool.h, made when needed */
 };
 
 /*

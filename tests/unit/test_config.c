@@ -208,6 +208,7 @@ config_eq(const struct config *a, const struct config *b)
 	str_eq("listen", a->listen, b->listen);
 	FIELD_EQ(workers);
 	str_eq("user", a->user, b->user);
+	str_eq("temp_dir", a->temp_dir, b->temp_dir);
 	allow_eq(&a->allow, &b->allow);
 	FIELD_EQ(request_header_ms);
 	FIELD_EQ(connect_ms);
@@ -243,6 +244,7 @@ check_defaults(const struct config *c)
 	assert_null(c->listen);
 	assert_int_equal(c->workers, 4);
 	assert_null(c->user);
+	assert_string_equal(c->temp_dir, "/tmp");
 	assert_int_equal(c->allow.n, 0);
 	assert_int_equal(c->request_header_ms, 10000);
 	assert_int_equal(c->connect_ms, 10000);
@@ -340,6 +342,7 @@ test_every_key(void **state)
 	    "listen = 127.0.0.1:9000\n"
 	    "workers = 1024\n"
 	    "user = www-data\n"
+	    "temp_dir = /var/tmp/extproxy body\n"
 	    "[allow]\n"
 	    "urls = https://api.example.com/v1/*, http://*.example.org:*\n"
 	    "[timeouts]\n"
@@ -383,6 +386,7 @@ test_every_key(void **state)
 	assert_string_equal(c.listen, "127.0.0.1:9000");
 	assert_int_equal(c.workers, 1024);
 	assert_string_equal(c.user, "www-data");
+	assert_string_equal(c.temp_dir, "/var/tmp/extproxy body");
 	assert_int_equal(c.allow.n, 2);
 	assert_string_equal(c.allow.v[0].host, "api.example.com");
 	assert_string_equal(c.allow.v[0].path, "/v1/*");
@@ -426,6 +430,18 @@ test_every_key(void **state)
 	config_free(&c);
 	assert_null(c.listen);
 	assert_null(c.allow.v);
+}
+
+/* An empty [server] temp_dir keeps no request body on disk. */
+static void
+test_temp_dir_empty(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_ok("[server]\ntemp_dir =\n", &c);
+	assert_null(c.temp_dir);
+	config_free(&c);
 }
 
 static void
@@ -475,6 +491,10 @@ test_bad_values(void **state)
 		{ "server", "workers", "-1" },
 		{ "server", "workers", "four" },
 		{ "server", "workers", "" },
+		{ "server", "temp_dir", "tmp" },
+		{ "server", "temp_dir", "./tmp" },
+		{ "server", "temp_dir", "~/tmp" },
+		{ "server", "temp_dir", "/tmp\x01" },
 		{ "timeouts", "request_header", "604801" },
 		{ "timeouts", "request_header", "-1" },
 		{ "timeouts", "request_header", "" },
@@ -534,6 +554,8 @@ test_errors_all_reported(void **state)
 	    "[timeouts]\nconnect = 1h\n"
 	    "[log]\nlevel = loud\n", 3, want3);
 	load_bad("[log]\nformat = xml\nfull_url = maybe\n", 2, wantlog);
+	load_bad1("[server]\ntemp_dir = var/tmp\n", "[server] temp_dir: "
+	    "expected an absolute directory path like /tmp, or nothing");
 	load_bad1("[metrics]\npath = metrics\n", "[metrics] path: expected");
 	load_bad1("[metrics]\npath = /m?x=1\n", "[metrics] path: expected");
 	load_bad1("[metrics]\npath = /a%2fb\n", "[metrics] path: expected");
@@ -807,6 +829,7 @@ main(void)
 		cmocka_unit_test(test_shipped_ini),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_temp_dir_empty),
 		cmocka_unit_test(test_case_insensitive_names),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_bad_values),

@@ -226,6 +226,19 @@ test_restart_keys(void **state)
 	assert_int_equal(s.n, 1);
 	assert_string_equal(c.listen, "127.0.0.1:9000");
 	assert_ptr_not_equal(c.listen, old.listen);
+	/* the directory checked at start is the one used */
+	s.n = 0;
+	free(c.temp_dir);
+	c.temp_dir = strdup("/var/tmp");
+	assert_int_equal(config_keep_restart_keys(&old, &c, note, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.keys[0], "[server] temp_dir");
+	assert_string_equal(c.temp_dir, "/tmp");
+	free(c.temp_dir);
+	c.temp_dir = NULL;
+	assert_int_equal(config_keep_restart_keys(&old, &c, note, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(c.temp_dir, "/tmp");
 	config_free(&old);
 	config_free(&c);
 }

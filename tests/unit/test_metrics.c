@@ -74,6 +74,8 @@ test_format(void **state)
 	m.conns_reused = 9;
 	m.bytes_in = 123;
 	m.bytes_out = 456789;
+	m.spooled = 5177344;
+	m.spool_failures = 2;
 	m.duration_bucket[0] = 5;
 	m.duration_bucket[7] = 1;
 	m.duration_bucket[METRICS_BUCKETS] = 2;
@@ -97,6 +99,11 @@ test_format(void **state)
 	has_line(buf, "extproxy_upstream_connections_total{result=\"reused\"} 9");
 	has_line(buf, "extproxy_request_body_bytes_total 123");
 	has_line(buf, "extproxy_response_body_bytes_total 456789");
+	has_line(buf, "# TYPE extproxy_request_body_spooled_bytes_total counter");
+	has_line(buf, "extproxy_request_body_spooled_bytes_total 5177344");
+	has_line(buf, "# TYPE extproxy_request_body_spool_failures_total "
+	    "counter");
+	has_line(buf, "extproxy_request_body_spool_failures_total 2");
 	has_line(buf, "# TYPE extproxy_request_duration_seconds histogram");
 	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"0.005\"} 5");
 	has_line(buf, "extproxy_request_duration_seconds_bucket{le=\"0.5\"} 5");
@@ -134,6 +141,7 @@ hammer(void *arg)
 {
 	struct stats_request r = {
 		.method = 0, .status = 200, .bytes_in = 3, .bytes_out = 5,
+		.spooled = 7, .spool_failed = true,
 		.seconds = 0.001, .conns_opened = 1, .reused = true,
 		.deny = DENY_ALLOWLIST, .timeout = TIMEOUT_TOTAL,
 	};
@@ -175,6 +183,8 @@ test_stats_concurrent(void **state)
 	    before.timeouts[TIMEOUT_TOTAL] == n);
 	assert_true(after.bytes_in - before.bytes_in == 3 * n);
 	assert_true(after.bytes_out - before.bytes_out == 5 * n);
+	assert_true(after.spooled - before.spooled == 7 * n);
+	assert_true(after.spool_failures - before.spool_failures == n);
 	assert_true(after.conns_opened - before.conns_opened == n);
 	assert_true(after.conns_reused - before.conns_reused == n);
 	assert_true(after.duration_bucket[0] - before.duration_bucket[0] == n);

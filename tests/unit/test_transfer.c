@@ -15,11 +15,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -525,44 +528,348 @@ test_renew_refused(void **state)
 	done(&q);
 }
 
+/* ---- request bodies sent again ---- */
+
+/* The spool's directory, made for the tests (cfg.temp_dir). */
+static char spool_dir[] = "/tmp/extproxy-spool.XXXXXX";
+
+/* Descriptors of this process open on a file in spool_dir. */
+static int
+spool_fds(void)
+{
+	char link[300], where[4096];
+	size_t dlen = strlen(spool_dir);
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+	int count = 0;
+
+	assert_non_null(d = opendir("/proc/self/fd"));
+	while ((de = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		if ((n = readlink(link, where, sizeof(where) - 1)) <= 0)
+			continue;
+		where[n] = '\0';
+		if (strncmp(where, spool_dir, dlen) == 0 && where[dlen] == '/')
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+/* Names in spool_dir. */
+static int
+spool_names(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int count = 0;
+
+	assert_non_null(d = opendir(spool_dir));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			count++;
+	closedir(d);
+	return count;
+}
+
+/*
+ * pwrite() and pread() for the spool (linked with --wrap): once fail_errno
+ * is set, a write fails with it after fail_after more bytes went through,
+ * a read at once when fail_reads is set too.
+ */
+static int fail_errno;
+static int64_t fail_after;
+static bool fail_reads;
+
+ssize_t	__real_pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t	__wrap_pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t	__real_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t	__wrap_pread(int fd, void *buf, size_t n, off_t off);
+
+ssize_t
+__wrap_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (fail_errno != 0 && !fail_reads) {
+		if (fail_after == 0) {
+			errno = fail_errno;
+			return -1;
+		}
+		if ((int64_t)n > fail_after)
+			n = (size_t)fail_after;		/* a short write */
+		fail_after -= (int64_t)n;
+	}
+	return __real_pwrite(fd, buf, n, off);
+}
+
+ssize_t
+__wrap_pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (fail_errno != 0 && fail_reads) {
+		errno = fail_errno;
+		return -1;
+	}
+	return __real_pread(fd, buf, n, off);
+}
+
+static void
+fail_none(void)
+{
+	fail_errno = 0;
+	fail_after = 0;
+	fail_reads = false;
+}
+
+/* len bytes that no offset error can leave unchanged, in a new buffer. */
+static char *
+body_bytes(size_t len)
+{
+	char *b;
+	uint32_t x = 2463534242u;
+	size_t i;
+
+	assert_non_null(b = malloc(len));
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		b[i] = (char)x;
+	}
+	return b;
+}
+
+/* A pooled connection to the cut origin, which drops the next request. */
+static void
+warm_cut(void)
+{
+	char u[128];
+	struct run q;
+
+	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
+	assert_int_equal(q.f.status, 200);
+	done(&q);
+}
+
+/* The client got the echo of body (len bytes) whole, on one try. */
+static void
+assert_echoed(const struct run *q, const char *body, size_t len)
+{
+	char want[64];
+
+	assert_int_equal(q->f.status, 200);
+	assert_int_equal(q->f.bytes_up, (int64_t)len);
+	assert_int_equal(q->x.in_pos, len);
+	snprintf(want, sizeof(want), "\r\nX-Body-Length: %zu\r\n", len);
+	assert_non_null(strstr(q->x.out, want));
+	assert_true(q->x.out_len > len);
+	assert_memory_equal(q->x.out + q->x.out_len - len, body, len);
+}
+
+/*
+ * No copy of a body left behind: no name in spool_dir, no descriptor on
+ * a file there but the worker's, and that one empty.
+ */
+static void
+assert_no_spool(void)
+{
+	struct stat st;
+
+	assert_int_equal(spool_names(), 0);
+	assert_int_equal(spool_fds(), up->spool_fd == -1 ? 0 : 1);
+	if (up->spool_fd != -1) {
+		assert_int_equal(fstat(up->spool_fd, &st), 0);
+		assert_int_equal(st.st_size, 0);
+		assert_int_equal(st.st_blocks, 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(st.st_nlink, 0);
+	}
+}
+
 /*
  * The origin drops the next request on a kept connection: a small body
- * is sent again whole on a new connection; a streamed one cannot be,
- * and that is our own 502, never a part of it sent.
+ * (read whole first) and a larger one (streamed, its copy past memory
+ * in the spool) are sent again whole on a new connection, and the copy
+ * is gone with the request.
  */
 static void
 test_replay_on_dead_connection(void **state)
 {
-	static char big[70000];
+	static const size_t sizes[] = { 200 * 1024, 5 * 1024 * 1024,
+	    BODY_REPLAY_MAX + 1 };
 	const char small[] = "a small request body";
+	char u[128], *big;
+	struct run q;
+	size_t i;
+
+	(void)state;
+	warm_cut();
+	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), small,
+	    sizeof(small) - 1);
+	assert_echoed(&q, small, sizeof(small) - 1);
+	assert_false(q.f.reused);
+	assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
+	assert_int_equal(q.f.spooled, 0);
+	done(&q);
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		big = body_bytes(sizes[i]);
+		warm_cut();
+		run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), big,
+		    sizes[i]);
+		assert_echoed(&q, big, sizes[i]);
+		/* sent on the pooled connection, dropped, sent again */
+		assert_false(q.f.reused);
+		assert_int_equal(q.f.conns_opened, 1);
+		assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
+		assert_int_equal(q.f.spooled,
+		    (int64_t)sizes[i] - BODY_REPLAY_MAX);
+		assert_false(q.f.spool_failed);
+		assert_no_spool();
+		done(&q);
+		free(big);
+	}
+}
+
+/*
+ * POST body (len bytes) to the plain origin and to the cut one, whose
+ * pooled connection drops it: logged into log.  The plain origin gets
+ * the body whole, streamed; the cut one cannot be sent it again, and
+ * that is our own 502, never a part of the body sent.
+ */
+static void
+post_without_copy(const char *body, size_t len, char *log, size_t size)
+{
 	char u[128];
 	struct run q;
 
-	(void)state;
-	run(&q, "GET", url(u, sizeof(u), &cut, "/echo"), NULL, 0);
-	assert_int_equal(q.f.status, 200);
+	run(&q, "POST", url(u, sizeof(u), &plain, "/echo"), body, len);
+	assert_echoed(&q, body, len);
+	assert_no_spool();
 	done(&q);
-
-	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), small,
-	    sizeof(small) - 1);
-	assert_int_equal(q.f.status, 200);
-	assert_false(q.f.reused);
-	assert_int_equal(q.f.bytes_up, sizeof(small) - 1);
-	assert_non_null(strstr(q.x.out, "\r\nX-Req-Seq: 1\r\n"));
-	assert_non_null(strstr(q.x.out, "\r\nX-Body-Length: 20\r\n"));
-	assert_int_equal(q.x.in_pos, sizeof(small) - 1);
-	assert_true(q.x.out_len > sizeof(small) - 1);
-	assert_string_equal(q.x.out + q.x.out_len - (sizeof(small) - 1),
-	    small);
-	done(&q);
-
-	memset(big, 'b', sizeof(big));
-	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), big, sizeof(big));
+	fail_after = 0;
+	warm_cut();
+	log_set_level(LOG_LEVEL_WARN);
+	capture_start();
+	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), body, len);
+	capture_end(log, size);
+	log_set_level(LOG_LEVEL_ERROR);
 	assert_int_equal(q.f.status, 502);
 	assert_string_equal(q.f.reason,
 	    "upstream connection lost, request body cannot be resent");
 	assert_true(strncmp(q.x.out, "Status: 502 Bad Gateway\r\n", 25) == 0);
+	assert_non_null(strstr(log,
+	    "cannot be sent again on a new upstream connection"));
+	assert_no_spool();
 	done(&q);
+}
+
+/* [server] temp_dir empty: no copy past memory, as asked. */
+static void
+test_replay_no_temp_dir(void **state)
+{
+	char log[4096], *dir = cfg.temp_dir, *big = body_bytes(200 * 1024);
+	struct run q;
+	char u[128];
+
+	(void)state;
+	cfg.temp_dir = NULL;
+	post_without_copy(big, 200 * 1024, log, sizeof(log));
+	/* the choice of the configuration, not a failure */
+	assert_null(strstr(log, "cannot keep a copy"));
+	run(&q, "POST", url(u, sizeof(u), &plain, "/echo"), big, 200 * 1024);
+	assert_int_equal(q.f.spooled, 0);
+	assert_false(q.f.spool_failed);
+	done(&q);
+	cfg.temp_dir = dir;
+	free(big);
+}
+
+/*
+ * A worker whose spool file cannot be made (temp_dir gone since start):
+ * the body streams, without a copy.
+ */
+static void
+test_replay_temp_dir_gone(void **state)
+{
+	char log[4096], *dir = cfg.temp_dir, *big = body_bytes(100 * 1024);
+
+	(void)state;
+	if (up->spool_fd != -1)
+		close(up->spool_fd);
+	up->spool_fd = -1;
+	cfg.temp_dir = (char *)"/nonexistent/extproxy-spool";
+	post_without_copy(big, 100 * 1024, log, sizeof(log));
+	assert_non_null(strstr(log, "cannot keep a copy of a request body in "
+	    "[server] temp_dir (creating a file: No such file or directory)"));
+	cfg.temp_dir = dir;
+	free(big);
+}
+
+/*
+ * Writing the copy fails (a full disk, an I/O error, at the first byte
+ * or after some): the body streams on whole, never cut; on a dead
+ * connection, a 502.  The failure is logged and counted.
+ */
+static void
+test_replay_write_fails(void **state)
+{
+	static const struct {
+		int	err;
+		int64_t	after;
+		const char *says;
+	} cases[] = {
+		{ ENOSPC, 0, "(writing: No space left on device)" },
+		{ ENOSPC, 70000, "(writing: No space left on device)" },
+		{ EIO, 4096, "(writing: Input/output error)" },
+	};
+	char log[4096], u[128], *big = body_bytes(300 * 1024);
+	struct run q;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fail_errno = cases[i].err;
+		fail_after = cases[i].after;
+		run(&q, "POST", url(u, sizeof(u), &plain, "/echo"), big,
+		    300 * 1024);
+		assert_echoed(&q, big, 300 * 1024);
+		assert_true(q.f.spool_failed);
+		assert_true(q.f.spooled <= cases[i].after);
+		assert_no_spool();
+		done(&q);
+		fail_after = cases[i].after;
+		post_without_copy(big, 300 * 1024, log, sizeof(log));
+		assert_non_null(strstr(log, cases[i].says));
+		fail_none();
+	}
+	free(big);
+}
+
+/* The copy cannot be read back: the transfer ends, the body not cut. */
+static void
+test_replay_read_fails(void **state)
+{
+	char log[4096], u[128], *big = body_bytes(200 * 1024);
+	struct run q;
+
+	(void)state;
+	warm_cut();
+	fail_errno = EIO;
+	fail_reads = true;
+	log_set_level(LOG_LEVEL_WARN);
+	capture_start();
+	run(&q, "POST", url(u, sizeof(u), &cut, "/echo"), big, 200 * 1024);
+	capture_end(log, sizeof(log));
+	log_set_level(LOG_LEVEL_ERROR);
+	fail_none();
+	assert_int_equal(q.f.status, 502);
+	assert_string_equal(q.f.reason,
+	    "upstream connection lost, request body cannot be resent");
+	assert_non_null(strstr(log, "cannot read a request body's copy back "
+	    "from [server] temp_dir: Input/output error"));
+	assert_no_spool();
+	done(&q);
+	free(big);
 }
 
 /*
@@ -774,7 +1081,11 @@ setup(void **state)
 	rc = config_load(ini, &cfg, &e);
 	unlink(ini);
 	config_errors_free(&e);
-	if (rc == -1 || (share = share_new()) == NULL ||
+	if (rc == -1 || mkdtemp(spool_dir) == NULL)
+		return -1;
+	free(cfg.temp_dir);
+	if ((cfg.temp_dir = strdup(spool_dir)) == NULL ||
+	    (share = share_new()) == NULL ||
 	    (up = upstream_new(&cfg, share)) == NULL)
 		return -1;
 	upstream_use(up, &cfg, 1, 1);
@@ -788,6 +1099,7 @@ teardown(void **state)
 	upstream_free(up);
 	share_free(share);
 	config_free(&cfg);
+	rmdir(spool_dir);
 	origin_stop(&plain);
 	origin_stop(&cut);
 	return 0;
@@ -807,6 +1119,10 @@ main(void)
 		cmocka_unit_test(test_retry_every_time),
 		cmocka_unit_test_teardown(test_renew_refused, refuse_none),
 		cmocka_unit_test(test_replay_on_dead_connection),
+		cmocka_unit_test(test_replay_no_temp_dir),
+		cmocka_unit_test(test_replay_temp_dir_gone),
+		cmocka_unit_test(test_replay_write_fails),
+		cmocka_unit_test(test_replay_read_fails),
 		cmocka_unit_test_teardown(test_refused_option_stops_start,
 		    refuse_none),
 		cmocka_unit_test_teardown(test_refused_option_on_reload,
