@@ -60,6 +60,8 @@ struct key {
 static const struct key keys[] = {
 	{ "server", "listen", K_STRING, O(listen), "" },
 	{ "server", "workers", K_WORKERS, O(workers), "4" },
+	{ "server", "max_workers", K_WORKERS, O(max_workers), "256" },
+	{ "server", "worker_idle", K_DURATION, O(worker_idle_ms), "60s" },
 	{ "server", "user", K_STRING, O(user), "" },
 	{ "server", "temp_dir", K_DIR, O(temp_dir), "/tmp" },
 	{ "allow", "urls", K_ALLOW, O(allow), "" },
@@ -502,6 +504,15 @@ config_from_dict(const struct _dictionary_ *d, struct config *c,
 			continue;
 		if (apply_entry(c, d->key[i], d->val[i], e) == -1)
 			rc = -1;
+	}
+	/* max_workers is at least workers; unset, its default rises to it */
+	if (c->max_workers < c->workers) {
+		if (iniparser_find_entry(d, "server:max_workers")) {
+			add_error(e, "[server] max_workers: %ld is less than "
+			    "[server] workers (%ld)", c->max_workers, c->workers);
+			rc = -1;
+		} else
+			c->max_workers = c->workers;
 	}
 	return rc;
 }

@@ -23,7 +23,9 @@ enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
 struct config {
 	/* [server] */
 	char			*listen;	/* NULL: fd 0 or CGI */
-	long			 workers;
+	long			 workers;	/* started, and kept */
+	long			 max_workers;	/* at most, when busy */
+	long			 worker_idle_ms; /* then those above end */
 	char			*user;		/* NULL: none; needed as root */
 	char			*temp_dir;	/* NULL: bodies not spooled */
 	/* [allow] */

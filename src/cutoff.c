@@ -38,6 +38,7 @@ static pthread_cond_t wake;
 static pthread_t thread;
 static struct slot *slots;
 static int nslots;
+static int nused;		/* slots ever watched: 0 to nused - 1 */
 static bool asleep;		/* the thread waits for a signal */
 static bool stopping;
 
@@ -57,7 +58,7 @@ cut_due(int64_t now)
 	int64_t next = 0;
 	int i;
 
-	for (i = 0; i < nslots; i++) {
+	for (i = 0; i < nused; i++) {
 		struct slot *s = &slots[i];
 
 		if (s->fd == -1 || s->at == 0 || atomic_load(&s->cut))
@@ -143,6 +144,7 @@ cutoff_stop(void)
 	free(slots);
 	slots = NULL;
 	nslots = 0;
+	nused = 0;
 }
 
 int
@@ -154,6 +156,8 @@ cutoff_watch(int i, int fd)
 	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
 	pthread_mutex_lock(&lock);
+	if (i >= nused)
+		nused = i + 1;
 	s->fd = dup_fd;
 	s->at = 0;
 	atomic_store(&s->cut, false);

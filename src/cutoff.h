@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * cutoff: total deadlines on reading a FastCGI connection.  One thread
- * watches a slot per worker and, when a slot's deadline passes, shuts
- * the reading side of its connection down: a read blocked in libfcgi
- * returns at once and no later read waits, so a peer that sends one
- * byte just inside [timeouts] idle, again and again, cannot hold a
- * worker past the deadline.  Never reads, writes or closes a
- * connection of the worker's: it cuts through its own duplicate of the
- * descriptor, so a cut can never reach a connection that reused the
- * number.
+ * watches a slot per thread that reads requests (numbered up front for
+ * as many as may ever run; only those used are looked at) and, when a
+ * slot's deadline passes, shuts the reading side of its connection
+ * down: a read blocked in libfcgi returns at once and no later read
+ * waits, so a peer that sends one byte just inside [timeouts] idle,
+ * again and again, cannot hold a worker past the deadline.  Never
+ * reads, writes or closes a connection of the worker's: it cuts through
+ * its own duplicate of the descriptor, so a cut can never reach a
+ * connection that reused the number.
  */
 #ifndef EXTPROXY_CUTOFF_H
 #define EXTPROXY_CUTOFF_H
@@ -19,7 +20,10 @@
 /* CLOCK_MONOTONIC in milliseconds: the clock of every deadline. */
 int64_t	now_ms(void);
 
-/* Slots 0 to n - 1 and the watching thread: 0, or -1 with errno. */
+/*
+ * Slots 0 to n - 1 and the watching thread: 0, or -1 with errno.  The
+ * thread looks only at slots up to the highest ever watched.
+ */
 int	cutoff_start(int n);
 /* Stop the thread and free the slots, once no worker uses them. */
 void	cutoff_stop(void);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,19 @@
 
 #include "log.h"
 
-#define BACKLOG	128
+int
+listen_backlog(void)
+{
+	FILE *f;
+	long n = 0;
+
+	if ((f = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 && n <= INT_MAX ? (int)n : SOMAXCONN;
+}
 
 bool
 fd_is_listener(int fd)
@@ -167,7 +180,7 @@ listen_in_place(int fd, const char *path, uid_t uid, gid_t gid)
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 	    fchownat(dfd, "sock", uid, gid, AT_SYMLINK_NOFOLLOW) == -1) ||
 	    fchmodat(dfd, "sock", 0660, 0) == -1 ||
-	    listen(fd, BACKLOG) == -1 ||
+	    listen(fd, listen_backlog()) == -1 ||
 	    renameat(dfd, "sock", pfd, base) == -1) {
 		err = errno;
 		unlinkat(dfd, "sock", 0);
@@ -270,7 +283,7 @@ listen_tcp(const char *spec)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, BACKLOG) == 0)
+		    listen(fd, listen_backlog()) == 0)
 			break;
 		close(fd);
 		fd = -1;

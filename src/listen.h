@@ -20,6 +20,12 @@ int	listen_open(const char *spec, uid_t uid, gid_t gid);
 void	listen_close(int fd, const char *spec);
 /* The socket path in spec, or NULL for a TCP address. */
 const char *listen_unix_path(const char *spec);
+/*
+ * The backlog a socket listen_open() makes gets: the system's maximum
+ * (net.core.somaxconn, else SOMAXCONN), so that a burst of connections
+ * waits to be accepted instead of being refused.
+ */
+int	listen_backlog(void);
 /* Is fd a listening socket (as spawn-fcgi, lighttpd, systemd hand us)? */
 bool	fd_is_listener(int fd);
 

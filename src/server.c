@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * server: the FastCGI accept loop and its worker threads.
+ * server: the FastCGI acceptor, the kept connections, and the signals.
  *
- * Workers share one epoll set holding the listening socket, a stop pipe
- * and the idle connections a web server asked to keep (FCGI_KEEP_CONN),
- * so whichever worker is free takes the next request, on a new or a kept
- * connection, and a stop reaches idle workers at once while busy ones
- * finish.  The listening socket is non-blocking: when another worker or
- * process wins the race for a connection, accept fails with EAGAIN and
- * the worker simply waits again.  No worker ever blocks on an idle kept
- * connection.  Reads and writes on a connection are bounded by
- * [timeouts] idle each, set here when it is accepted; fcgi.c bounds
- * reading a request in total (cutoff.c), whose thread runs from here.
+ * One thread, the acceptor, waits in an epoll set holding the listening
+ * socket, a wake-up eventfd and the idle connections a web server asked
+ * to keep (FCGI_KEEP_CONN).  It takes every new connection off the
+ * listening socket as soon as it arrives, whether or not a worker is
+ * free, and every kept connection whose web server sent its next
+ * request, and hands each to the pool (pool.c), which gives it to an
+ * idle worker or queues it.  So the listen backlog never fills while
+ * workers are busy, and no worker ever waits on an idle connection.
+ * The acceptor never reads a request.
  *
- * Each request runs on the configuration snapshot current when it
- * arrived (live.c); SIGHUP makes the main thread load a
- * new one, which the next requests use.  Workers, their curl handles
- * and their pooled connections are never recreated by a reload.
+ * Each request runs on the configuration snapshot current when a worker
+ * took it (live.c); SIGHUP makes the main thread load a new one, which
+ * the next requests use.  Workers, their curl handles and their pooled
+ * connections are never recreated by a reload.  SIGTERM stops
+ * accepting: the connections already on the listening socket and the
+ * kept ones whose request already arrived are still served.
  */
 #include "autoconf.h"
 
@@ -33,40 +34,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "addr.h"
-#include "config.h"
 #include "cutoff.h"
 #include "fcgi.h"
 #include "live.h"
 #include "log.h"
-#include "proxy.h"
+#include "pool.h"
 #include "strlist.h"
-#include "upstream.h"
-
-struct worker {
-	pthread_t		 thread;
-	int			 id;
-	/* the current request's snapshot */
-	const struct config	*cfg;
-	unsigned long		 gen;
-	CURLSH			*share;
-	struct fcgi		*fc;		/* its FastCGI requests */
-	struct upstream		*up;
-};
 
 static int listen_fd = -1;
 static int epoll_fd = -1;
-static atomic_int kept;			/* connections in the set, idle */
-static atomic_bool stopping;
+static int wake_fd = -1;		/* an eventfd: the acceptor, wake up */
 static const char *config_path;
 static struct cidr_list web_servers;	/* FCGI_WEB_SERVER_ADDRS */
-static int stop_pipe[2] = { -1, -1 };
 
-/* ---- workers ---- */
+/*
+ * The kept connections idle in the set, and whether the server stops:
+ * both change under keep_lock, so that no connection is put back in the
+ * set after the acceptor has looked at it for the last time.
+ */
+static pthread_mutex_t keep_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int kept;
+static atomic_bool stopping;
 
 /*
  * Kept connections waiting for their next request, in the epoll set;
@@ -74,23 +68,12 @@ static int stop_pipe[2] = { -1, -1 };
  */
 #define KEPT_MAX	256
 
-/*
- * Bound every read and write on a FastCGI connection by the idle
- * timeout, so a silent or stuck web server (or a client that stops
- * reading a stream) cannot hold a worker forever.
- */
-static void
-set_io_timeout(int fd, long ms)
-{
-	struct timeval tv;
+/* After accept fails for want of descriptors or memory, wait this long. */
+#define ACCEPT_PAUSE_MS	100
+/* Connections accepted in a row before the kept ones get a look. */
+#define ACCEPT_BATCH	256
 
-	if (ms <= 0)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
+/* ---- the web servers allowed ---- */
 
 /*
  * FCGI_WEB_SERVER_ADDRS, as libfcgi reads it: the addresses TCP
@@ -151,173 +134,213 @@ web_server_allowed(int fd)
 	return false;
 }
 
+/* ---- kept connections (any thread) ---- */
+
+static void
+wake_acceptor(void)
+{
+	uint64_t one = 1;
+
+	if (write(wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+		log_error("wake-up: %s", strerror(errno));
+}
+
+static bool
+may_keep(void)
+{
+	return !atomic_load(&stopping) && atomic_load(&kept) < KEPT_MAX;
+}
+
 /*
- * A new connection from the listening socket, or -1 if none is waiting.
- * extproxy accepts connections itself so that their timeouts are set
- * before libfcgi reads from them: FCGX_Accept_r() reads with blocking
- * reads.  Its request has no listening socket, so libfcgi never accepts.
+ * Put a connection clean for the next request in the set, for the
+ * acceptor to hand over when that request arrives; close it if the
+ * server stops or the set is full.  One taken from the set is still
+ * registered there, disarmed by its one-shot event; a new one is added.
+ * (Closing a connection removes it from the set.)
+ */
+static void
+keep(int fd, bool registered)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
+	};
+
+	ev.data.fd = fd;
+	pthread_mutex_lock(&keep_lock);
+	if (!may_keep()) {
+		pthread_mutex_unlock(&keep_lock);
+		close(fd);
+		return;
+	}
+	if (epoll_ctl(epoll_fd, registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    fd, &ev) == -1) {
+		log_error("epoll_ctl: %s", strerror(errno));
+		close(fd);
+	} else
+		atomic_fetch_add(&kept, 1);
+	pthread_mutex_unlock(&keep_lock);
+}
+
+/* ---- the acceptor ---- */
+
+static void
+submit(int fd, bool was_kept)
+{
+	struct waitq_item c = { .fd = fd, .kept = was_kept, .since = now_ms() };
+
+	pool_submit(&c);
+}
+
+static int
+set_listening(uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	ev.data.fd = listen_fd;
+	return epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+}
+
+/*
+ * The connections waiting on the listening socket, to the pool, up to
+ * ACCEPT_BATCH at a time; the socket is non-blocking, so when it has no
+ * more, accept fails with EAGAIN.  Returns how long to pause accepting
+ * (ms), 0 for not at all, or -1 when the batch is full and more may
+ * wait.  extproxy accepts connections itself so that their timeouts are
+ * set before libfcgi reads from them: FCGX_Accept_r() reads with
+ * blocking reads.  Its request has no listening socket, so libfcgi never
+ * accepts.
  */
 static int
-accept_one(struct worker *w)
+accept_all(void)
 {
-	int fd;
+	int fd, n;
 
-	for (;;) {
+	for (n = 0; n < ACCEPT_BATCH; n++) {
 		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_error("worker %d: accept: %s", w->id,
-				    strerror(errno));
-				usleep(100 * 1000);	/* e.g. EMFILE */
-			}
-			return -1;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			/* e.g. EMFILE: the connection waits in the backlog */
+			log_error("accept: %s", strerror(errno));
+			return ACCEPT_PAUSE_MS;
 		}
-		if (web_server_allowed(fd))
-			break;
-		log_warn("refused a FastCGI connection from an address "
-		    "not in FCGI_WEB_SERVER_ADDRS");
-		close(fd);
+		if (!web_server_allowed(fd)) {
+			log_warn("refused a FastCGI connection from an address "
+			    "not in FCGI_WEB_SERVER_ADDRS");
+			close(fd);
+			continue;
+		}
+		log_debug("new FastCGI connection");
+		submit(fd, false);
 	}
-	log_debug("worker %d: new FastCGI connection", w->id);
-	return fd;
+	return -1;
+}
+
+/*
+ * A kept connection turned readable: its next request, to the pool; or
+ * the web server closed it, and it is closed here without waking a
+ * worker.
+ */
+static void
+kept_ready(int fd, uint32_t events)
+{
+	char b;
+	ssize_t n;
+
+	atomic_fetch_sub(&kept, 1);
+	if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+			close(fd);
+			return;
+		}
+	}
+	submit(fd, true);
 }
 
 /*
  * Stopping: the connections the web server already queued on the
  * listening socket, and the kept ones whose next request already
  * arrived, are still served (it sent those requests before it could
- * know); then -1.
- */
-static int
-drain_one(struct worker *w, bool *was_kept)
-{
-	struct epoll_event ev;
-	int fd, seen_stop = 0;
-
-	if ((fd = accept_one(w)) != -1) {
-		*was_kept = false;
-		return fd;
-	}
-
-	/*
-	 * One event at a time: a kept connection's one-shot event disarms
-	 * it when reported, so none may be reported and then dropped.  The
-	 * stop pipe stays ready and goes to the back of the ready list each
-	 * time, so seeing it twice means nothing else is ready.
-	 */
-	while (seen_stop < 2) {
-		if (epoll_wait(epoll_fd, &ev, 1, 0) != 1)
-			return -1;
-		if (ev.data.fd == stop_pipe[0]) {
-			seen_stop++;
-			continue;
-		}
-		if (ev.data.fd == listen_fd)
-			continue;
-		atomic_fetch_sub(&kept, 1);
-		*was_kept = true;
-		return ev.data.fd;
-	}
-	return -1;
-}
-
-/*
- * The next connection with a request waiting on it: a new one, or a
- * kept one whose web server sent its next request; -1 to stop.  Every
- * worker waits in the same epoll set, so whichever is free takes it.
- * Kept connections are in the set with EPOLLONESHOT: one worker gets
- * each, and it stays out of the set until that worker puts it back.
- */
-static int
-next_connection(struct worker *w, bool *was_kept)
-{
-	struct epoll_event ev;
-	int n, fd;
-
-	for (;;) {
-		n = epoll_wait(epoll_fd, &ev, 1, -1);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_error("worker %d: epoll_wait: %s", w->id,
-			    strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			continue;
-		fd = ev.data.fd;
-		if (fd == stop_pipe[0])
-			return drain_one(w, was_kept);
-		if (fd != listen_fd) {
-			atomic_fetch_sub(&kept, 1);
-			*was_kept = true;
-			return fd;
-		}
-		if ((fd = accept_one(w)) != -1) {
-			*was_kept = false;
-			return fd;
-		}
-	}
-}
-
-/*
- * Put a kept connection back in the set for any worker to take.  One
- * taken from the set is still registered there, disarmed by its
- * one-shot event; a new one is added.  (Closing a connection removes
- * it from the set.)
+ * know).  No connection is kept after this.
  */
 static void
-keep(struct worker *w, int fd, bool registered)
+drain(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+	struct epoll_event ev[64];
+	uint64_t n;
+	int i, got;
 
-	ev.data.fd = fd;
-	atomic_fetch_add(&kept, 1);
-	if (epoll_ctl(epoll_fd, registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-	    fd, &ev) == -1) {
-		log_error("worker %d: epoll_ctl: %s", w->id, strerror(errno));
-		atomic_fetch_sub(&kept, 1);
-		close(fd);
-	}
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
+	while (accept_all() == -1)
+		continue;
+	do {
+		if ((got = epoll_wait(epoll_fd, ev, 64, 0)) == -1 &&
+		    errno != EINTR)
+			break;
+		for (i = 0; i < got; i++) {
+			if (ev[i].data.fd == wake_fd) {
+				if (read(wake_fd, &n, sizeof(n)) == -1)
+					continue;	/* read already */
+			} else if (ev[i].data.fd != listen_fd)
+				kept_ready(ev[i].data.fd, ev[i].events);
+		}
+	} while (got != 0);
 }
 
-/*
- * After the response: keep the connection for the web server's next
- * request when it asked, the connection is clean and there is room,
- * else close it.
- */
-static void
-finish(struct worker *w, int fd, bool was_kept)
+/* Milliseconds until a deadline at `at` (now_ms()), for epoll_wait. */
+static int
+until(int64_t at)
 {
-	if (fcgi_finish(w->fc, fd, !stopping &&
-	    atomic_load(&kept) < KEPT_MAX))
-		keep(w, fd, was_kept);
+	int64_t left = at - now_ms();
+
+	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
 static void *
-worker_main(void *arg)
+acceptor_main(void *arg)
 {
-	struct worker *w = arg;
-	bool was_kept;
-	int fd;
+	struct epoll_event ev[64];
+	int64_t resume = 0;	/* accepting paused until then */
+	uint64_t n;
+	int i, got, pause, timeout, t;
 
-	while ((fd = next_connection(w, &was_kept)) != -1) {
-		/* this request's configuration, until it ends */
-		w->cfg = live_acquire(&w->gen);
-		set_io_timeout(fd, w->cfg->idle_ms);
-		if (fcgi_accept(w->fc, fd, w->cfg->request_header_ms)) {
-			upstream_use(w->up, w->cfg, w->gen,
-			    live_pool_gen(w->cfg));
-			proxy_serve(fcgi_client(w->fc), w->up, w->cfg);
-			finish(w, fd, was_kept);
+	(void)arg;
+	while (!atomic_load(&stopping)) {
+		timeout = pool_tick();
+		if (resume != 0 && ((t = until(resume)) < timeout ||
+		    timeout == -1))
+			timeout = t;
+		got = epoll_wait(epoll_fd, ev, 64, timeout);
+		if (got == -1) {
+			if (errno == EINTR)
+				continue;
+			log_error("epoll_wait: %s", strerror(errno));
+			break;
 		}
-		live_release(w->cfg);
-		w->cfg = NULL;
+		if (resume != 0 && until(resume) == 0) {
+			set_listening(EPOLLIN);
+			resume = 0;
+		}
+		for (i = 0; i < got; i++) {
+			if (ev[i].data.fd == wake_fd) {
+				if (read(wake_fd, &n, sizeof(n)) == -1)
+					continue;
+			} else if (ev[i].data.fd == listen_fd) {
+				if ((pause = accept_all()) > 0 &&
+				    set_listening(0) == 0)
+					resume = now_ms() + pause;
+			} else
+				kept_ready(ev[i].data.fd, ev[i].events);
+		}
 	}
+	drain();
 	return NULL;
 }
+
+/* ---- signals, set-up and stop ---- */
 
 /* SIGTERM/SIGINT stop the server; SIGHUP reloads the configuration. */
 static void
@@ -333,6 +356,7 @@ stop_signals(sigset_t *set)
 static int
 wait_for_stop(void)
 {
+	const struct config *cfg;
 	sigset_t set;
 	int sig;
 
@@ -342,7 +366,11 @@ wait_for_stop(void)
 			return -1;
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: reloading %s", config_path);
-			live_reload(config_path);
+			if (live_reload(config_path) == 0) {
+				cfg = live_acquire(NULL);
+				pool_reconfigure(cfg);
+				live_release(cfg);
+			}
 			continue;
 		}
 		log_info("signal %d: finishing requests in flight, then exiting",
@@ -361,7 +389,24 @@ watch(int fd, uint32_t events)
 }
 
 /*
- * The epoll set with the listening socket and the stop pipe, and
+ * Room for a descriptor per connection: the soft limit on open files
+ * raised to the hard one, as a server with many connections needs.
+ */
+static void
+raise_open_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the open files limit: %s",
+		    strerror(errno));
+}
+
+/*
+ * The epoll set with the listening socket and the wake-up eventfd, and
  * libfcgi; the stop signals go to the main thread's sigwait() only.
  */
 static int
@@ -369,12 +414,13 @@ set_up(void)
 {
 	sigset_t set;
 
+	raise_open_files();
 	if (fcntl(listen_fd, F_SETFL,
 	    fcntl(listen_fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    pipe(stop_pipe) == -1 ||
+	    (wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    (epoll_fd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    watch(listen_fd, EPOLLIN | EPOLLEXCLUSIVE) == -1 ||
-	    watch(stop_pipe[0], EPOLLIN) == -1) {
+	    watch(listen_fd, EPOLLIN) == -1 ||
+	    watch(wake_fd, EPOLLIN) == -1) {
 		log_error("set-up: %s", strerror(errno));
 		return -1;
 	}
@@ -387,96 +433,54 @@ set_up(void)
 	return 0;
 }
 
-/*
- * Start cfg's workers: how many started, with *rc -1 if not all of
- * them.  Workers and listen never change: a reload keeps them.
- */
-static long
-start_workers(struct worker *workers, const struct config *cfg,
-    CURLSH *share, int *rc)
-{
-	long i, started = 0;
-
-	for (i = 0; i < cfg->workers; i++) {
-		struct worker *w = &workers[i];
-
-		w->id = (int)i;
-		w->share = share;
-		if ((w->up = upstream_new(cfg, share)) == NULL ||
-		    (w->fc = fcgi_new(w->id)) == NULL ||
-		    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-			log_error("cannot start worker %ld", i);
-			upstream_free(w->up);
-			fcgi_free(w->fc);
-			*rc = -1;
-			break;
-		}
-		started++;
-	}
-	return started;
-}
-
-/*
- * Stop accepting, wake the idle workers, and wait for each to finish
- * the request it serves and the ones already queued.
- */
+/* Stop accepting and keeping; the acceptor drains what is ready. */
 static void
-stop_workers(struct worker *workers, long started)
+stop_acceptor(pthread_t acceptor)
 {
-	long i;
-
+	pthread_mutex_lock(&keep_lock);
 	atomic_store(&stopping, true);
-	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, listen_fd, NULL);
-	if (write(stop_pipe[1], "x", 1) == -1)
-		log_error("stop pipe: %s", strerror(errno));
-	for (i = 0; i < started; i++) {
-		pthread_join(workers[i].thread, NULL);
-		fcgi_free(workers[i].fc);
-		upstream_free(workers[i].up);
-	}
+	pthread_mutex_unlock(&keep_lock);
+	wake_acceptor();
+	pthread_join(acceptor, NULL);
 }
 
 int
 server_run_fastcgi(int fd, const char *path, CURLSH *share)
 {
-	struct worker *workers;
+	static const struct pool_hooks hooks = {
+		.may_keep = may_keep, .keep = keep, .wake = wake_acceptor,
+	};
 	const struct config *cfg;
-	long started;
-	int rc = 0;
+	pthread_t acceptor;
+	int rc;
 
 	listen_fd = fd;
 	config_path = path;
-	if (load_web_servers() == -1) {
-		cidr_list_free(&web_servers);
-		return -1;
-	}
-	if (set_up() == -1)
-		return -1;
-	cfg = live_acquire(NULL);
-	workers = calloc((size_t)cfg->workers, sizeof(*workers));
-	if (workers == NULL) {
-		log_error("out of memory");
-		live_release(cfg);
-		return -1;
-	}
-	if (cutoff_start((int)cfg->workers) == -1) {
-		log_error("cannot start the deadline thread: %s",
-		    strerror(errno));
-		free(workers);
-		live_release(cfg);
-		return -1;
-	}
-	started = start_workers(workers, cfg, share, &rc);
-	live_release(cfg);
-	log_info("serving FastCGI with %ld workers", started);
+	rc = load_web_servers();
 	if (rc == 0)
+		rc = set_up();
+	if (rc == 0) {
+		cfg = live_acquire(NULL);
+		rc = pool_start(cfg, share, &hooks);
+		if (rc == 0)
+			log_info("serving FastCGI with %ld workers (at most "
+			    "%ld)", cfg->workers, cfg->max_workers);
+		live_release(cfg);
+	}
+	if (rc == 0 && (rc = pthread_create(&acceptor, NULL, acceptor_main,
+	    NULL)) != 0) {
+		log_error("cannot start the acceptor: %s", strerror(rc));
+		rc = -1;
+	}
+	if (rc == 0) {
 		rc = wait_for_stop();
-	stop_workers(workers, started);
-	cutoff_stop();
-	free(workers);
-	close(stop_pipe[0]);
-	close(stop_pipe[1]);
-	close(epoll_fd);
+		stop_acceptor(acceptor);
+	}
+	pool_stop();
+	if (epoll_fd != -1)
+		close(epoll_fd);
+	if (wake_fd != -1)
+		close(wake_fd);
 	cidr_list_free(&web_servers);
 	log_info("stopped");
 	return rc;

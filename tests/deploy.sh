@@ -131,7 +131,8 @@ start_apache() {
 
 # ---- nginx ----
 
-# nginx_conf FILE UPSTREAM_CONF LOCATION_CONF
+# nginx_conf FILE UPSTREAM_CONF LOCATION_CONF: NGINX_CONNECTIONS (default
+# 256) connections at most, client and upstream ones together.
 nginx_conf() {
 	local d
 	mkdir -p "$T/www"
@@ -145,7 +146,7 @@ daemon off;
 pid $T/nginx.pid;
 error_log $T/nginx-error.log warn;
 events {
-	worker_connections 256;
+	worker_connections ${NGINX_CONNECTIONS:-256};
 }
 http {
 	access_log off;

@@ -168,13 +168,15 @@ rss_kib() {
 }
 
 # write_config FILE [extra INI lines...]: the test configuration.  Lines
-# given as "[section] key = value" replace that key.
+# given as "[section] key = value" replace that key.  WORKERS (default
+# 2) and MAX_WORKERS (default: extproxy's) size the pool.
 write_config() {
 	local file=$1
 	shift
 	cat >"$file" <<INI
 [server]
 workers = ${WORKERS:-2}
+${MAX_WORKERS:+max_workers = $MAX_WORKERS}
 $SERVER_USER
 [allow]
 urls = http://127.0.0.1:$UP_PORT, http://127.0.0.1:$DEAD_PORT, \\

@@ -252,7 +252,7 @@ stop_pid "$tpid"
 # after the response, libfcgi reads until the web server closes before
 # it closes; a peer that keeps dripping instead holds the only worker
 # for 2s at most
-WORKERS=1 write_config "$T/drip1.ini"
+WORKERS=1 MAX_WORKERS=1 write_config "$T/drip1.ini"
 sed -i 's/^idle = .*/idle = 1500ms/' "$T/drip1.ini"
 port=$(free_port)
 "$EXTPROXY" -c "$T/drip1.ini" -l "127.0.0.1:$port" 2>>"$T/drip1.log" &
@@ -296,7 +296,7 @@ check "a path that is not a socket is never removed" sh -c "[ $rc = 1 ] && [ -f 
 # a FastCGI client that goes away frees its worker at once (web
 # servers such as nginx close the FastCGI connection when their client
 # leaves; lighttpd 1.4 does not while it waits for the response)
-WORKERS=1 write_config "$T/one.ini"
+WORKERS=1 MAX_WORKERS=1 write_config "$T/one.ini"
 sed -i 's/^response_header = .*/response_header = 20s/' "$T/one.ini"
 "$EXTPROXY" -c "$T/one.ini" -l "$T/one.sock" 2>>"$T/one.log" &
 one=$!

@@ -126,9 +126,10 @@ done
 check "the abandoned uploads are logged" \
     test "$(grep -c 'reason="request body incomplete"' "$T/extproxy.log")" -ge 2
 
-# --- every worker stalled, more requests queue: none is lost
+# --- every worker stalled (max_workers of them), more requests queue:
+# none is lost
 stop_pid "$EP_PID"
-WORKERS=2 write_config "$T/two.ini"
+WORKERS=2 MAX_WORKERS=2 write_config "$T/two.ini"
 sed -i -e 's/^response_header = .*/response_header = 5s/' "$T/two.ini"
 start_extproxy "$T/two.ini"
 t0=$(date +%s.%N)

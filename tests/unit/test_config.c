@@ -207,6 +207,8 @@ config_eq(const struct config *a, const struct config *b)
 {
 	str_eq("listen", a->listen, b->listen);
 	FIELD_EQ(workers);
+	FIELD_EQ(max_workers);
+	FIELD_EQ(worker_idle_ms);
 	str_eq("user", a->user, b->user);
 	str_eq("temp_dir", a->temp_dir, b->temp_dir);
 	allow_eq(&a->allow, &b->allow);
@@ -243,6 +245,8 @@ check_defaults(const struct config *c)
 {
 	assert_null(c->listen);
 	assert_int_equal(c->workers, 4);
+	assert_int_equal(c->max_workers, 256);
+	assert_int_equal(c->worker_idle_ms, 60000);
 	assert_null(c->user);
 	assert_string_equal(c->temp_dir, "/tmp");
 	assert_int_equal(c->allow.n, 0);
@@ -341,6 +345,8 @@ test_every_key(void **state)
 	    "[server]\n"
 	    "listen = 127.0.0.1:9000\n"
 	    "workers = 1024\n"
+	    "max_workers = 1024\n"
+	    "worker_idle = 90s\n"
 	    "user = www-data\n"
 	    "temp_dir = /var/tmp/extproxy body\n"
 	    "[allow]\n"
@@ -385,6 +391,8 @@ test_every_key(void **state)
 	load_ok(ini, &c);
 	assert_string_equal(c.listen, "127.0.0.1:9000");
 	assert_int_equal(c.workers, 1024);
+	assert_int_equal(c.max_workers, 1024);
+	assert_int_equal(c.worker_idle_ms, 90000);
 	assert_string_equal(c.user, "www-data");
 	assert_string_equal(c.temp_dir, "/var/tmp/extproxy body");
 	assert_int_equal(c.allow.n, 2);
@@ -430,6 +438,29 @@ test_every_key(void **state)
 	config_free(&c);
 	assert_null(c.listen);
 	assert_null(c.allow.v);
+}
+
+/*
+ * max_workers is at least workers: an explicit value below it is an
+ * error; without one, the default rises to workers.
+ */
+static void
+test_max_workers(void **state)
+{
+	struct config c;
+
+	(void)state;
+	load_bad1("[server]\nworkers = 8\nmax_workers = 4\n",
+	    "[server] max_workers: 4 is less than [server] workers (8)");
+	load_ok("[server]\nworkers = 300\n", &c);
+	assert_int_equal(c.max_workers, 300);
+	config_free(&c);
+	load_ok("[server]\nworkers = 8\nmax_workers = 8\n", &c);
+	assert_int_equal(c.max_workers, 8);
+	config_free(&c);
+	load_ok("[server]\nworkers = 2\n", &c);
+	assert_int_equal(c.max_workers, 256);
+	config_free(&c);
 }
 
 /* An empty [server] temp_dir keeps no request body on disk. */
@@ -491,6 +522,11 @@ test_bad_values(void **state)
 		{ "server", "workers", "-1" },
 		{ "server", "workers", "four" },
 		{ "server", "workers", "" },
+		{ "server", "max_workers", "0" },
+		{ "server", "max_workers", "1025" },
+		{ "server", "max_workers", "many" },
+		{ "server", "worker_idle", "1d" },
+		{ "server", "worker_idle", "-1" },
 		{ "server", "temp_dir", "tmp" },
 		{ "server", "temp_dir", "./tmp" },
 		{ "server", "temp_dir", "~/tmp" },
@@ -830,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_temp_dir_empty),
+		cmocka_unit_test(test_max_workers),
 		cmocka_unit_test(test_case_insensitive_names),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_bad_values),
