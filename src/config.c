@@ -62,6 +62,7 @@ static const struct key keys[] = {
 	{ "server", "workers", K_WORKERS, O(workers), "4" },
 	{ "server", "max_workers", K_WORKERS, O(max_workers), "256" },
 	{ "server", "worker_idle", K_DURATION, O(worker_idle_ms), "60s" },
+	{ "server", "queue_timeout", K_DURATION, O(queue_timeout_ms), "5s" },
 	{ "server", "user", K_STRING, O(user), "" },
 	{ "server", "temp_dir", K_DIR, O(temp_dir), "/tmp" },
 	{ "allow", "urls", K_ALLOW, O(allow), "" },

@@ -26,6 +26,7 @@ struct config {
 	long			 workers;	/* started, and kept */
 	long			 max_workers;	/* at most, when busy */
 	long			 worker_idle_ms; /* then those above end */
+	long			 queue_timeout_ms; /* then a waiting one: 503 */
 	char			*user;		/* NULL: none; needed as root */
 	char			*temp_dir;	/* NULL: bodies not spooled */
 	/* [allow] */

@@ -19,6 +19,7 @@ static const char *const deny_names[DENY_COUNT] = {
 	[DENY_REQUEST_SIZE] = "request_size",
 	[DENY_RESPONSE_SIZE] = "response_size",
 	[DENY_REDIRECT] = "redirect",
+	[DENY_BUSY] = "busy",
 };
 
 static const char *const timeout_names[TIMEOUT_COUNT] = {

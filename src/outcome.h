@@ -19,6 +19,7 @@ enum deny {
 	DENY_REQUEST_SIZE,	/* over max_request_body (413) */
 	DENY_RESPONSE_SIZE,	/* over max_response_body */
 	DENY_REDIRECT,		/* redirect refused in block mode */
+	DENY_BUSY,		/* no worker free within queue_timeout (503) */
 	DENY_COUNT
 };
 

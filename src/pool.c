@@ -22,9 +22,15 @@
  * started by the thread that saw the need (the acceptor, mostly) with
  * pthread_create() alone; it makes its upstream handle itself.
  *
- * Each worker reads its request's head, serves it, and ends it (fcgi.c);
- * the request runs on the configuration snapshot current when its
- * worker took it (live.c).
+ * A connection that has waited [server] queue_timeout (all max_workers
+ * busy) is answered 503 with Retry-After (overload.c) by a refuser: one
+ * of at most REFUSERS_MAX short-lived threads beyond max_workers, which
+ * read the request's head (within REFUSE_HEAD_MS at most, as a web
+ * server sends it at once), answer, and end when none is left.  The
+ * acceptor, which never reads a request, moves such connections to them
+ * as their deadline passes.
+ *
+ * What a thread does with a connection is worker.c's.
  */
 #include "autoconf.h"
 
@@ -37,52 +43,33 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cutoff.h"
-#include "fcgi.h"
-#include "live.h"
 #include "log.h"
-#include "proxy.h"
-#include "upstream.h"
+#include "worker.h"
 
+/* Workers at most: the largest [server] max_workers. */
+#define WORKERS_MAX	1024
+/* Threads answering 503 to connections that waited too long, at most. */
+#define REFUSERS_MAX	4
 /*
  * Threads that read requests, at most: each needs a slot of cutoff.h,
  * numbered from 0, and so a number of its own.
  */
-#define SLOTS	1024
+#define SLOTS		(WORKERS_MAX + REFUSERS_MAX)
 
 /* A worker ending a request counts as about to be free this long. */
 #define FINISH_GRACE_MS	50
 /* After a worker could not start, try again after this long. */
 #define START_RETRY_MS	1000
 
-struct worker {
-	pthread_t		 thread;
-	int			 id;		/* its cutoff slot */
-	pthread_cond_t		 wake;
-	struct worker		*prev, *next;	/* in the idle list */
-	bool			 idle;		/* in the idle list */
-	bool			 has_conn;	/* handed one while idle */
-	struct waitq_item	 conn;
-	int64_t			 idle_since;
-	struct worker		*fprev, *fnext;	/* in the finishing list */
-	int64_t			 finishing;	/* since when; 0: not */
-	struct worker		*next_done;	/* ended, to be joined */
-	/* the current request's snapshot */
-	const struct config	*cfg;
-	unsigned long		 gen;
-	struct fcgi		*fc;
-	struct upstream		*up;
-};
-
 static struct {
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 ended;		/* a worker ended */
 	struct waitq		 queue;		/* waiting for a worker */
+	struct waitq		 refuse;	/* waited too long: for a 503 */
 	struct worker		*idle;		/* most recently idle first */
 	struct worker		*finishing;	/* ending a request */
 	struct worker		*done;		/* ended, to be joined */
@@ -90,11 +77,13 @@ static struct {
 	long			 live;		/* of those, not ending */
 	long			 starting;	/* of those, not serving yet */
 	long			 busy;
+	long			 refusers;	/* of the threads */
 	long			 failed;	/* could not start */
 	int64_t			 no_start_until;
 	long			 base;		/* [server] workers */
 	long			 max;		/* max_workers, at least base */
 	long			 idle_ms;	/* worker_idle; 0: never end */
+	long			 queue_ms;	/* queue_timeout; 0: none */
 	bool			 stopping;
 	int			 free_ids[SLOTS];
 	int			 nfree;
@@ -160,54 +149,13 @@ finishing_remove(struct worker *w)
 	w->finishing = 0;
 }
 
-/* ---- serving ---- */
-
-/*
- * Bound every read and write on a FastCGI connection by the idle
- * timeout, so a silent or stuck web server (or a client that stops
- * reading a stream) cannot hold a worker forever.
- */
+/* A worker has answered, and ends its request: about to be free. */
 static void
-set_io_timeout(int fd, long ms)
-{
-	struct timeval tv;
-
-	if (ms <= 0)
-		return;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/*
- * After the response: keep the connection for the web server's next
- * request when it asked, the connection is clean and the server has
- * room, else close it.
- */
-static void
-finish(struct worker *w, const struct waitq_item *c)
+answered(struct worker *w)
 {
 	pthread_mutex_lock(&pool.lock);
 	finishing_add(w, now_ms());
 	pthread_mutex_unlock(&pool.lock);
-	if (fcgi_finish(w->fc, c->fd, pool.hooks.may_keep()))
-		pool.hooks.keep(c->fd, c->kept);
-}
-
-/* One request on connection c, on the configuration current now. */
-static void
-serve(struct worker *w, const struct waitq_item *c)
-{
-	w->cfg = live_acquire(&w->gen);
-	set_io_timeout(c->fd, w->cfg->idle_ms);
-	if (fcgi_accept(w->fc, c->fd, w->cfg->request_header_ms)) {
-		upstream_use(w->up, w->cfg, w->gen, live_pool_gen(w->cfg));
-		proxy_serve(fcgi_client(w->fc), w->up, w->cfg);
-		finish(w, c);
-	}
-	live_release(w->cfg);
-	w->cfg = NULL;
 }
 
 /* Until time at (now_ms()), as pthread_cond_timedwait() takes it. */
@@ -277,19 +225,27 @@ end_worker(struct worker *w)
 	pthread_cond_broadcast(&pool.ended);
 }
 
-/* Its upstream handle and its request slot: 0, or -1. */
-static int
-worker_init(struct worker *w)
+static void *
+refuser_main(void *arg)
 {
-	const struct config *cfg = live_acquire(NULL);
+	struct worker *w = arg;
+	struct waitq_item c;
+	bool ok = worker_open(w, pool.share) == 0;
 
-	w->up = upstream_new(cfg, pool.share);
-	live_release(cfg);
-	if (w->up == NULL || (w->fc = fcgi_new(w->id)) == NULL) {
-		log_error("cannot start a worker: out of memory");
-		return -1;
+	pthread_mutex_lock(&pool.lock);
+	while (ok && waitq_pop(&pool.refuse, &c)) {
+		pthread_mutex_unlock(&pool.lock);
+		worker_refuse(w, &c, &pool.hooks);
+		pthread_mutex_lock(&pool.lock);
 	}
-	return 0;
+	pool.refusers--;
+	pthread_mutex_unlock(&pool.lock);
+	worker_close(w);
+	pthread_mutex_lock(&pool.lock);
+	end_worker(w);
+	pthread_mutex_unlock(&pool.lock);
+	pool.hooks.wake();
+	return NULL;
 }
 
 static void *
@@ -297,7 +253,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct waitq_item c;
-	bool ok = worker_init(w) == 0;
+	bool ok = worker_open(w, pool.share) == 0;
 
 	pthread_mutex_lock(&pool.lock);
 	pool.starting--;
@@ -309,7 +265,7 @@ worker_main(void *arg)
 	while (ok && next_conn(w, &c)) {
 		pool.busy++;
 		pthread_mutex_unlock(&pool.lock);
-		serve(w, &c);
+		worker_serve(w, &c, &pool.hooks, answered);
 		pthread_mutex_lock(&pool.lock);
 		finishing_remove(w);
 		pool.busy--;
@@ -318,8 +274,7 @@ worker_main(void *arg)
 	pool.live--;
 	pthread_mutex_unlock(&pool.lock);
 
-	fcgi_free(w->fc);
-	upstream_free(w->up);
+	worker_close(w);
 	pthread_mutex_lock(&pool.lock);
 	end_worker(w);
 	pthread_mutex_unlock(&pool.lock);
@@ -364,12 +319,26 @@ needed(int64_t now, int64_t *recheck)
 	return n;
 }
 
+/* Under the lock: count w in, or (by -1) out again. */
+static void
+count_thread(const struct worker *w, int n)
+{
+	pool.threads += n;
+	if (w->refuser)
+		pool.refusers += n;
+	else {
+		pool.live += n;
+		pool.starting += n;
+	}
+}
+
 /*
- * Under the lock: take n workers' places (counted as live and starting),
- * as many as there are request slots for; returns them as a list.
+ * Under the lock: take the places of n workers (counted as live and
+ * starting) or refusers, as many as there are request slots for;
+ * returns them as a list.
  */
 static struct worker *
-reserve(long n)
+reserve(long n, bool refuser)
 {
 	struct worker *list = NULL, *w;
 
@@ -377,9 +346,8 @@ reserve(long n)
 		if ((w = calloc(1, sizeof(*w))) == NULL)
 			break;
 		w->id = pool.free_ids[--pool.nfree];
-		pool.threads++;
-		pool.live++;
-		pool.starting++;
+		w->refuser = refuser;
+		count_thread(w, 1);
 		w->next_done = list;
 		list = w;
 	}
@@ -405,16 +373,15 @@ launch(struct worker *list)
 			pthread_condattr_destroy(&ca);
 		}
 		if (err == 0 && (err = pthread_create(&w->thread, NULL,
-		    worker_main, w)) != 0)
+		    w->refuser ? refuser_main : worker_main, w)) != 0)
 			pthread_cond_destroy(&w->wake);
 		if (err == 0)
 			continue;
-		log_error("cannot start a worker: %s", strerror(err));
+		log_error("cannot start a %s: %s", w->refuser ? "refuser" :
+		    "worker", strerror(err));
 		pthread_mutex_lock(&pool.lock);
 		pool.free_ids[pool.nfree++] = w->id;
-		pool.threads--;
-		pool.live--;
-		pool.starting--;
+		count_thread(w, -1);
 		pool.failed++;
 		pool.no_start_until = now_ms() + START_RETRY_MS;
 		pthread_mutex_unlock(&pool.lock);
@@ -432,7 +399,7 @@ grow(void)
 	int64_t recheck;
 
 	pthread_mutex_lock(&pool.lock);
-	list = reserve(needed(now_ms(), &recheck));
+	list = reserve(needed(now_ms(), &recheck), false);
 	pthread_mutex_unlock(&pool.lock);
 	launch(list);
 	return recheck;
@@ -466,6 +433,7 @@ set_limits(const struct config *cfg)
 
 	pool.max = cfg->max_workers > pool.base ? cfg->max_workers : pool.base;
 	pool.idle_ms = cfg->worker_idle_ms;
+	pool.queue_ms = cfg->queue_timeout_ms;
 	for (w = pool.idle; w != NULL; w = w->next)
 		pthread_cond_signal(&w->wake);
 }
@@ -489,7 +457,7 @@ pool_start(const struct config *cfg, CURLSH *share,
 	pthread_mutex_lock(&pool.lock);
 	pool.base = cfg->workers;
 	set_limits(cfg);
-	list = reserve(pool.base);
+	list = reserve(pool.base, false);
 	rc = pool.starting == pool.base ? 0 : -1;
 	pthread_mutex_unlock(&pool.lock);
 	if (launch(list) == -1)
@@ -528,13 +496,54 @@ pool_submit(const struct waitq_item *c)
 		grow();
 }
 
+/*
+ * Under the lock: move the connections that waited queue_timeout to the
+ * refusers; when the next one will have.
+ */
+static int64_t
+overdue(int64_t now)
+{
+	const struct waitq_item *head;
+	struct waitq_item c;
+
+	if (pool.queue_ms <= 0)
+		return 0;
+	while ((head = waitq_peek(&pool.queue)) != NULL &&
+	    now - head->since >= pool.queue_ms) {
+		waitq_pop(&pool.queue, &c);
+		if (waitq_push(&pool.refuse, &c) == -1) {
+			log_error("out of memory: a FastCGI connection closed");
+			close(c.fd);
+		}
+	}
+	return head != NULL ? head->since + pool.queue_ms : 0;
+}
+
+/* The earlier of two times, 0 standing for none. */
+static int64_t
+earlier(int64_t a, int64_t b)
+{
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
 int
 pool_tick(void)
 {
+	struct worker *list;
+	long n;
 	int64_t at, left;
 
 	reap();
-	if ((at = grow()) == 0)
+	pthread_mutex_lock(&pool.lock);
+	at = overdue(now_ms());
+	n = (long)pool.refuse.len;
+	if (n > REFUSERS_MAX)
+		n = REFUSERS_MAX;
+	list = reserve(n - pool.refusers, true);
+	pthread_mutex_unlock(&pool.lock);
+	if (launch(list) == -1)		/* try again */
+		at = earlier(at, now_ms() + START_RETRY_MS);
+	if ((at = earlier(at, grow())) == 0)
 		return -1;
 	left = at - now_ms();
 	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
@@ -562,9 +571,10 @@ pool_stop(void)
 	while (pool.threads > 0)
 		pthread_cond_wait(&pool.ended, &pool.lock);
 	/* none left to serve them (none started, say) */
-	while (waitq_pop(&pool.queue, &c))
+	while (waitq_pop(&pool.queue, &c) || waitq_pop(&pool.refuse, &c))
 		close(c.fd);
 	waitq_free(&pool.queue);
+	waitq_free(&pool.refuse);
 	pthread_mutex_unlock(&pool.lock);
 	reap();
 	cutoff_stop();

@@ -8,6 +8,9 @@
 # shrinks back to [server] workers threads within 2 x worker_idle.  A
 # reload that lowers max_workers below the busy count finishes the
 # requests in flight, retires the surplus and holds the new ceiling.
+# The queue deadline (set by a reload): with max_workers busy, requests
+# that wait queue_timeout get a 503 with Retry-After, exactly as many as
+# the overload, logged and counted as deny=busy.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/scenarios.sh"
@@ -28,16 +31,24 @@ FIXED_THREADS=3
 
 EP_PORT=$(free_port)
 
-# pool_config WORKERS MAX_WORKERS [extra lines]: $INI, long upstream
-# timeouts, worker_idle 1s.
+# pool_config WORKERS MAX_WORKERS [[server] lines]: $INI, long upstream
+# timeouts, worker_idle 1s, the metrics on /externalproxy.
 pool_config() {
+	local line lines
 	WORKERS=$1 MAX_WORKERS=$2 write_config "$INI.new"
 	shift 2
+	lines=("$@")
+	case " $* " in
+	*"worker_idle ="*) ;;
+	*) lines+=("worker_idle = 1s") ;;
+	esac
 	sed -i -e 's/^response_header = .*/response_header = 10s/' \
 	    -e 's/^idle = .*/idle = 10s/' -e 's/^connect = .*/connect = 10s/' \
 	    "$INI.new"
-	sed -i "s/^\\[server\\]\$/[server]\\nworker_idle = 1s/" "$INI.new"
-	printf '%s\n' "$@" >>"$INI.new"
+	for line in "${lines[@]}"; do
+		sed -i "s/^\\[server\\]\$/&\\n$line/" "$INI.new"
+	done
+	printf '[metrics]\npath = /externalproxy\n' >>"$INI.new"
 	mv "$INI.new" "$INI"
 }
 
@@ -66,6 +77,13 @@ get() {
 
 # count_ok PREFIX: how many of PREFIX.* are a 200
 count_ok() { cat "$1".* | grep -c '^200 '; }
+
+reloaded() { [ "$(grep -c 'reload: configuration .* loaded' "$T/extproxy.log")" = "$1" ]; }
+
+# metric NAME: its value, scraped through nginx
+metric() {
+	curl -s "$PROXY_URL" | awk -v k="$1" '$1 == k { print $2 }'
+}
 
 etc_conf nginx-extproxy.conf "$T/extproxy-location.conf"
 etc_conf nginx-extproxy-upstream.conf "$T/extproxy-upstream.conf" "127.0.0.1:$EP_PORT"
@@ -111,10 +129,9 @@ get 10 "$UP/sleep/2000" "$T/busy"
 busy=$GETS
 wait_for sh -c "[ \$(ls /proc/$EP_PID/task | wc -l) -ge $((10 + FIXED_THREADS)) ]"
 check "10 requests busy" test "$(threads)" -ge $((10 + FIXED_THREADS))
-pool_config 2 4
-sed -i 's/^worker_idle = .*/worker_idle = 60s/' "$INI"
+pool_config 2 4 "worker_idle = 60s"
 kill -HUP "$EP_PID"
-wait_for grep -q 'reload: configuration .* loaded' "$T/extproxy.log"
+wait_for reloaded 1
 wait $busy
 check "the 10 requests in flight at the reload complete" is "$(count_ok "$T/busy")" 10
 check "... then the surplus retires: 4 workers (max_workers)" \
@@ -131,6 +148,39 @@ check "8 requests under max_workers = 4 are all served" is "$(count_ok "$T/held"
 check "... by 4 workers at most" test "$most" -le $((4 + FIXED_THREADS))
 slowest=$(cat "$T"/held.* | awk '{ if ($2 > w) w = $2 } END { print w }')
 check "... so half of them waited for a worker" within 0.95 5 "$slowest"
+
+# --- the queue deadline, applied by a reload: both of max_workers = 2
+# busy for 3 s, 5 more requests wait queue_timeout = 1s and get a 503
+pool_config 2 2 "queue_timeout = 1s"
+kill -HUP "$EP_PID"
+wait_for reloaded 2
+busy0=$(metric 'extproxy_denials_total{reason="busy"}')
+logged0=$(grep -c ' status=503 .* deny=busy ' "$T/extproxy.log")
+get 2 "$UP/sleep/3000" "$T/hold"
+hold=$GETS
+sleep 0.5
+for i in $(seq 1 5); do
+	curl -s -o "$T/over.$i.body" -D "$T/over.$i.head" -m 30 \
+	    -w '%{http_code} %{time_total}\n' -H "Proxy-To: $UP/echo" \
+	    "$PROXY_URL" >"$T/over.$i" &
+	GETS="$GETS $!"
+done
+wait $GETS
+check "the 2 requests holding the workers complete" is "$(count_ok "$T/hold")" 2
+check "exactly the 5 requests that waited get a 503" \
+    is "$(cat "$T"/over.? | grep -c '^503 ')" 5
+late=$(cat "$T"/over.? | awk '$1 == 503 && ($2 < 0.95 || $2 >= 2.9)' | wc -l)
+check "... after queue_timeout (1 s), not when a worker frees (3 s)" is "$late" 0
+check "... each with Retry-After" \
+    is "$(cat "$T"/over.*.head | tr -d '\r' | grep -c '^Retry-After: 1$')" 5
+check "... and a short text body" \
+    is "$(cat "$T"/over.*.body | grep -c '^extproxy: no worker free within queue_timeout$')" 5
+check "the access log has the 5 with deny=busy" \
+    is "$(($(grep -c ' status=503 .* deny=busy ' "$T/extproxy.log") - logged0))" 5
+check "the metrics count the 5 as denials, reason busy" \
+    is "$(metric 'extproxy_denials_total{reason="busy"}')" $((busy0 + 5))
+check "the 503s name no target path" \
+    not grep -q 'deny=busy.*target=[^ ]*/echo' "$T/extproxy.log"
 
 kill -TERM "$EP_PID"; wait "$EP_PID"; rc=$?
 check "extproxy stops on SIGTERM with 0" is "$rc" 0

@@ -57,6 +57,14 @@ test_text(void **state)
 	assert_non_null(strstr(buf, " reused=no aborted=no deny=allowlist "
 	    "reason=\"target not allowed\""));
 
+	e.status = 503;
+	e.deny = DENY_BUSY;
+	e.reason = "no worker free within queue_timeout";
+	access_format(buf, sizeof(buf), &e, LOG_FORMAT_TEXT);
+	assert_non_null(strstr(buf, " status=503 "));
+	assert_non_null(strstr(buf, " deny=busy reason=\"no worker free "
+	    "within queue_timeout\""));
+
 	e.deny = DENY_NONE;
 	e.timeout = TIMEOUT_IDLE;
 	e.aborted = true;

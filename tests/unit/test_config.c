@@ -209,6 +209,7 @@ config_eq(const struct config *a, const struct config *b)
 	FIELD_EQ(workers);
 	FIELD_EQ(max_workers);
 	FIELD_EQ(worker_idle_ms);
+	FIELD_EQ(queue_timeout_ms);
 	str_eq("user", a->user, b->user);
 	str_eq("temp_dir", a->temp_dir, b->temp_dir);
 	allow_eq(&a->allow, &b->allow);
@@ -247,6 +248,7 @@ check_defaults(const struct config *c)
 	assert_int_equal(c->workers, 4);
 	assert_int_equal(c->max_workers, 256);
 	assert_int_equal(c->worker_idle_ms, 60000);
+	assert_int_equal(c->queue_timeout_ms, 5000);
 	assert_null(c->user);
 	assert_string_equal(c->temp_dir, "/tmp");
 	assert_int_equal(c->allow.n, 0);
@@ -347,6 +349,7 @@ test_every_key(void **state)
 	    "workers = 1024\n"
 	    "max_workers = 1024\n"
 	    "worker_idle = 90s\n"
+	    "queue_timeout = 250ms\n"
 	    "user = www-data\n"
 	    "temp_dir = /var/tmp/extproxy body\n"
 	    "[allow]\n"
@@ -393,6 +396,7 @@ test_every_key(void **state)
 	assert_int_equal(c.workers, 1024);
 	assert_int_equal(c.max_workers, 1024);
 	assert_int_equal(c.worker_idle_ms, 90000);
+	assert_int_equal(c.queue_timeout_ms, 250);
 	assert_string_equal(c.user, "www-data");
 	assert_string_equal(c.temp_dir, "/var/tmp/extproxy body");
 	assert_int_equal(c.allow.n, 2);
@@ -531,6 +535,8 @@ test_bad_values(void **state)
 		{ "server", "temp_dir", "./tmp" },
 		{ "server", "temp_dir", "~/tmp" },
 		{ "server", "temp_dir", "/tmp\x01" },
+		{ "server", "queue_timeout", "2h" },
+		{ "server", "queue_timeout", "soon" },
 		{ "timeouts", "request_header", "604801" },
 		{ "timeouts", "request_header", "-1" },
 		{ "timeouts", "request_header", "" },
