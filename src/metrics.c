@@ -15,6 +15,16 @@ const double metrics_bucket_le[METRICS_BUCKETS] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120
 };
 
+const double metrics_wait_le[METRICS_WAIT_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
+};
+
+/*
+ * The denials that are a 503 because extproxy (or, later, one upstream)
+ * was at a limit: extproxy_unavailable_total by reason.
+ */
+static const enum deny unavailable_reasons[] = { DENY_BUSY };
+
 static const char *const class_label[METRICS_CLASSES] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx"
 };
@@ -25,15 +35,28 @@ method_label(size_t i)
 	return i == METRICS_METHOD_OTHER ? "other" : method_name((enum method)i);
 }
 
-size_t
-metrics_bucket(double seconds)
+/* The first of the n bounds le that seconds is within, else n. */
+static size_t
+bucket(const double *le, size_t n, double seconds)
 {
 	size_t i;
 
-	for (i = 0; i < METRICS_BUCKETS; i++)
-		if (seconds <= metrics_bucket_le[i])
+	for (i = 0; i < n; i++)
+		if (seconds <= le[i])
 			return i;
-	return METRICS_BUCKETS;
+	return n;
+}
+
+size_t
+metrics_bucket(double seconds)
+{
+	return bucket(metrics_bucket_le, METRICS_BUCKETS, seconds);
+}
+
+size_t
+metrics_wait_bucket(double seconds)
+{
+	return bucket(metrics_wait_le, METRICS_WAIT_BUCKETS, seconds);
 }
 
 size_t
@@ -92,12 +115,78 @@ put_bodies(struct outbuf *o, const struct metrics *m)
 	    "\n", m->spool_failures);
 }
 
+/*
+ * A histogram: n bounds le, n + 1 counts per bucket (the last +Inf),
+ * and their sum in microseconds.
+ */
+static void
+histogram(struct outbuf *o, const char *name, const char *help,
+    const double *le, size_t n, const uint64_t *per_bucket, uint64_t us_sum)
+{
+	uint64_t cum = 0, count;
+	size_t i;
+
+	family(o, name, "histogram", help);
+	for (i = 0; i < n; i++) {
+		cum += per_bucket[i];
+		outbuf_put(o, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, le[i],
+		    cum);
+	}
+	count = cum + per_bucket[n];
+	outbuf_put(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, count);
+	outbuf_put(o, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", name,
+	    us_sum / 1000000, us_sum % 1000000);
+	outbuf_put(o, "%s_count %" PRIu64 "\n", name, count);
+}
+
+/* The worker pool, its queue, and the 503s for want of room. */
+static void
+put_pool(struct outbuf *o, const struct metrics *m)
+{
+	size_t i;
+
+	family(o, "extproxy_workers", "gauge",
+	    "Worker threads, by state: serving a request, or idle.");
+	outbuf_put(o, "extproxy_workers{state=\"busy\"} %" PRIu64 "\n",
+	    m->workers_busy);
+	outbuf_put(o, "extproxy_workers{state=\"idle\"} %" PRIu64 "\n",
+	    m->workers_idle);
+	family(o, "extproxy_workers_max", "gauge",
+	    "The most worker threads there may be ([server] max_workers).");
+	outbuf_put(o, "extproxy_workers_max %" PRIu64 "\n", m->workers_max);
+	family(o, "extproxy_workers_started_total", "counter",
+	    "Worker threads started, those of [server] workers included.");
+	outbuf_put(o, "extproxy_workers_started_total %" PRIu64 "\n",
+	    m->workers_started);
+	family(o, "extproxy_workers_retired_total", "counter",
+	    "Worker threads ended after worker_idle idle, or above a lowered "
+	    "max_workers.");
+	outbuf_put(o, "extproxy_workers_retired_total %" PRIu64 "\n",
+	    m->workers_retired);
+	family(o, "extproxy_requests_waiting", "gauge",
+	    "Requests waiting for a worker.");
+	outbuf_put(o, "extproxy_requests_waiting %" PRIu64 "\n",
+	    m->requests_waiting);
+	histogram(o, "extproxy_queue_wait_seconds",
+	    "Time a request waited for a worker (or for its 503), from when "
+	    "its connection was ready, in whole milliseconds.",
+	    metrics_wait_le, METRICS_WAIT_BUCKETS, m->wait_bucket,
+	    m->wait_us_sum);
+	family(o, "extproxy_unavailable_total", "counter",
+	    "Requests answered 503 because extproxy was at a limit, by "
+	    "reason (busy: no worker free within queue_timeout).");
+	for (i = 0; i < sizeof(unavailable_reasons) /
+	    sizeof(unavailable_reasons[0]); i++)
+		outbuf_put(o, "extproxy_unavailable_total{reason=\"%s\"} %"
+		    PRIu64 "\n", deny_name(unavailable_reasons[i]),
+		    m->denials[unavailable_reasons[i]]);
+}
+
 size_t
 metrics_format(char *buf, size_t size, const struct metrics *m,
     const struct metrics_build *b)
 {
 	struct outbuf o = { buf, size, 0, false };
-	uint64_t cum, count;
 	size_t i, j;
 
 	if (size == 0)
@@ -143,20 +232,10 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 
 	put_bodies(&o, m);
 
-	family(&o, "extproxy_request_duration_seconds", "histogram",
-	    "Time from the start of a request to the end of its response.");
-	cum = 0;
-	for (i = 0; i < METRICS_BUCKETS; i++) {
-		cum += m->duration_bucket[i];
-		outbuf_put(&o, "extproxy_request_duration_seconds_bucket{le=\"%g\"} %"
-		    PRIu64 "\n", metrics_bucket_le[i], cum);
-	}
-	count = cum + m->duration_bucket[METRICS_BUCKETS];
-	outbuf_put(&o, "extproxy_request_duration_seconds_bucket{le=\"+Inf\"} %"
-	    PRIu64 "\n", count);
-	outbuf_put(&o, "extproxy_request_duration_seconds_sum %" PRIu64 ".%06" PRIu64
-	    "\n", m->duration_us_sum / 1000000, m->duration_us_sum % 1000000);
-	outbuf_put(&o, "extproxy_request_duration_seconds_count %" PRIu64 "\n", count);
+	histogram(&o, "extproxy_request_duration_seconds",
+	    "Time from the start of a request to the end of its response.",
+	    metrics_bucket_le, METRICS_BUCKETS, m->duration_bucket,
+	    m->duration_us_sum);
 
 	family(&o, "extproxy_config_reloads_total", "counter",
 	    "Configuration reloads (SIGHUP), applied or refused.");
@@ -168,6 +247,8 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	    "1 if the last reload was applied (or none was tried), else 0.");
 	outbuf_put(&o, "extproxy_config_last_reload_successful %d\n",
 	    m->last_reload_ok ? 1 : 0);
+
+	put_pool(&o, m);
 
 	return o.full ? 0 : o.len;
 }

@@ -21,6 +21,9 @@
 /* upper bounds of the duration histogram, seconds; then +Inf */
 #define METRICS_BUCKETS		14
 extern const double metrics_bucket_le[METRICS_BUCKETS];
+/* upper bounds of the queue wait histogram, seconds; then +Inf */
+#define METRICS_WAIT_BUCKETS	12
+extern const double metrics_wait_le[METRICS_WAIT_BUCKETS];
 
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -40,6 +43,16 @@ struct metrics {
 	uint64_t	reloads_ok;
 	uint64_t	reloads_failed;
 	bool		last_reload_ok;	/* also true before any reload */
+	/* the worker pool */
+	uint64_t	workers_busy;
+	uint64_t	workers_idle;
+	uint64_t	workers_max;
+	uint64_t	workers_started;
+	uint64_t	workers_retired;
+	uint64_t	requests_waiting;
+	/* per bucket, not cumulative; the last one is +Inf */
+	uint64_t	wait_bucket[METRICS_WAIT_BUCKETS + 1];
+	uint64_t	wait_us_sum;
 };
 
 struct metrics_build {
@@ -50,6 +63,8 @@ struct metrics_build {
 
 /* The histogram bucket of a duration. */
 size_t	metrics_bucket(double seconds);
+/* The histogram bucket of a queue wait. */
+size_t	metrics_wait_bucket(double seconds);
 /* The status class index (0 = 1xx ... 4 = 5xx) of an HTTP status. */
 size_t	metrics_class(int status);
 /*

@@ -23,14 +23,10 @@
  * pthread_create() alone; it makes its upstream handle itself.
  *
  * A connection that has waited [server] queue_timeout (all max_workers
- * busy) is answered 503 with Retry-After (overload.c) by a refuser: one
- * of at most REFUSERS_MAX short-lived threads beyond max_workers, which
- * read the request's head (within REFUSE_HEAD_MS at most, as a web
- * server sends it at once), answer, and end when none is left.  The
- * acceptor, which never reads a request, moves such connections to them
- * as their deadline passes.
- *
- * What a thread does with a connection is worker.c's.
+ * busy) is answered 503 by a refuser (worker.c): one of at most
+ * REFUSERS_MAX short-lived threads beyond max_workers, which end when
+ * none is left.  The acceptor, which never reads a request, moves such
+ * connections to them as their deadline passes.
  */
 #include "autoconf.h"
 
@@ -48,6 +44,7 @@
 
 #include "cutoff.h"
 #include "log.h"
+#include "stats.h"
 #include "worker.h"
 
 /* Workers at most: the largest [server] max_workers. */
@@ -93,6 +90,14 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.ended = PTHREAD_COND_INITIALIZER,
 };
+
+/* Under the lock: the pool's gauges, for the metrics. */
+static void
+gauges(void)
+{
+	stats_pool(pool.live, pool.busy,
+	    (long)(pool.queue.len + pool.refuse.len), pool.max);
+}
 
 /* ---- the idle list (under the lock) ---- */
 
@@ -234,6 +239,7 @@ refuser_main(void *arg)
 
 	pthread_mutex_lock(&pool.lock);
 	while (ok && waitq_pop(&pool.refuse, &c)) {
+		gauges();
 		pthread_mutex_unlock(&pool.lock);
 		worker_refuse(w, &c, &pool.hooks);
 		pthread_mutex_lock(&pool.lock);
@@ -261,17 +267,23 @@ worker_main(void *arg)
 	if (!ok) {
 		pool.failed++;
 		pool.no_start_until = now_ms() + START_RETRY_MS;
-	}
+	} else
+		stats_worker_started();
 	while (ok && next_conn(w, &c)) {
 		pool.busy++;
+		gauges();
 		pthread_mutex_unlock(&pool.lock);
 		worker_serve(w, &c, &pool.hooks, answered);
 		pthread_mutex_lock(&pool.lock);
 		finishing_remove(w);
 		pool.busy--;
+		gauges();
 	}
 	/* no longer counted from here: the next to decide sees it gone */
 	pool.live--;
+	if (ok && !pool.stopping)
+		stats_worker_retired();
+	gauges();
 	pthread_mutex_unlock(&pool.lock);
 
 	worker_close(w);
@@ -382,6 +394,7 @@ launch(struct worker *list)
 		pthread_mutex_lock(&pool.lock);
 		pool.free_ids[pool.nfree++] = w->id;
 		count_thread(w, -1);
+		gauges();
 		pool.failed++;
 		pool.no_start_until = now_ms() + START_RETRY_MS;
 		pthread_mutex_unlock(&pool.lock);
@@ -400,6 +413,7 @@ grow(void)
 
 	pthread_mutex_lock(&pool.lock);
 	list = reserve(needed(now_ms(), &recheck), false);
+	gauges();
 	pthread_mutex_unlock(&pool.lock);
 	launch(list);
 	return recheck;
@@ -434,6 +448,7 @@ set_limits(const struct config *cfg)
 	pool.max = cfg->max_workers > pool.base ? cfg->max_workers : pool.base;
 	pool.idle_ms = cfg->worker_idle_ms;
 	pool.queue_ms = cfg->queue_timeout_ms;
+	gauges();
 	for (w = pool.idle; w != NULL; w = w->next)
 		pthread_cond_signal(&w->wake);
 }
@@ -491,6 +506,7 @@ pool_submit(const struct waitq_item *c)
 		close(c->fd);
 	} else
 		queued = true;
+	gauges();
 	pthread_mutex_unlock(&pool.lock);
 	if (queued)
 		grow();
@@ -540,6 +556,7 @@ pool_tick(void)
 	if (n > REFUSERS_MAX)
 		n = REFUSERS_MAX;
 	list = reserve(n - pool.refusers, true);
+	gauges();
 	pthread_mutex_unlock(&pool.lock);
 	if (launch(list) == -1)		/* try again */
 		at = earlier(at, now_ms() + START_RETRY_MS);

@@ -28,7 +28,17 @@ static struct {
 	_Atomic uint64_t	reloads_ok;
 	_Atomic uint64_t	reloads_failed;
 	atomic_bool		last_reload_failed;
+	_Atomic uint64_t	workers_live;
+	_Atomic uint64_t	workers_busy;
+	_Atomic uint64_t	workers_max;
+	_Atomic uint64_t	requests_waiting;
+	_Atomic uint64_t	workers_started;
+	_Atomic uint64_t	workers_retired;
+	_Atomic uint64_t	wait_bucket[METRICS_WAIT_BUCKETS + 1];
+	_Atomic uint64_t	wait_us_sum;
 } s;
+
+#define SET(c, n)	atomic_store_explicit(&(c), (n), memory_order_relaxed)
 
 void
 stats_request(const struct stats_request *r)
@@ -60,6 +70,34 @@ stats_request(const struct stats_request *r)
 }
 
 void
+stats_pool(long live, long busy, long waiting, long max)
+{
+	SET(s.workers_live, live > 0 ? (uint64_t)live : 0);
+	SET(s.workers_busy, busy > 0 ? (uint64_t)busy : 0);
+	SET(s.requests_waiting, waiting > 0 ? (uint64_t)waiting : 0);
+	SET(s.workers_max, max > 0 ? (uint64_t)max : 0);
+}
+
+void
+stats_worker_started(void)
+{
+	ADD(s.workers_started, 1);
+}
+
+void
+stats_worker_retired(void)
+{
+	ADD(s.workers_retired, 1);
+}
+
+void
+stats_queue_wait(double seconds)
+{
+	ADD(s.wait_bucket[metrics_wait_bucket(seconds)], 1);
+	ADD(s.wait_us_sum, seconds > 0 ? (uint64_t)(seconds * 1e6) : 0);
+}
+
+void
 stats_reload(bool ok)
 {
 	if (ok)
@@ -72,6 +110,7 @@ stats_reload(bool ok)
 void
 stats_read(struct metrics *m)
 {
+	uint64_t live;
 	size_t i, j;
 
 	memset(m, 0, sizeof(*m));
@@ -94,4 +133,14 @@ stats_read(struct metrics *m)
 	m->reloads_ok = GET(s.reloads_ok);
 	m->reloads_failed = GET(s.reloads_failed);
 	m->last_reload_ok = !GET(s.last_reload_failed);
+	m->workers_busy = GET(s.workers_busy);
+	live = GET(s.workers_live);
+	m->workers_idle = live > m->workers_busy ? live - m->workers_busy : 0;
+	m->workers_max = GET(s.workers_max);
+	m->workers_started = GET(s.workers_started);
+	m->workers_retired = GET(s.workers_retired);
+	m->requests_waiting = GET(s.requests_waiting);
+	for (i = 0; i <= METRICS_WAIT_BUCKETS; i++)
+		m->wait_bucket[i] = GET(s.wait_bucket[i]);
+	m->wait_us_sum = GET(s.wait_us_sum);
 }

@@ -29,6 +29,16 @@ struct stats_request {
 };
 
 void	stats_request(const struct stats_request *r);
+/*
+ * The worker pool as it is now: workers alive, of them busy, requests
+ * waiting for one, and the ceiling (pool.c sets it as it changes).
+ */
+void	stats_pool(long live, long busy, long waiting, long max);
+/* A worker started; a worker retired. */
+void	stats_worker_started(void);
+void	stats_worker_retired(void);
+/* A request waited this long for a worker, or for its 503. */
+void	stats_queue_wait(double seconds);
 /* A configuration reload, and whether it was applied. */
 void	stats_reload(bool ok);
 /* Copy every counter into m. */

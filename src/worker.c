@@ -20,6 +20,7 @@
 #include "log.h"
 #include "overload.h"
 #include "proxy.h"
+#include "stats.h"
 #include "upstream.h"
 
 /* A refuser reads the request's head within this long at most. */
@@ -91,9 +92,12 @@ void
 worker_serve(struct worker *w, const struct waitq_item *c,
     const struct pool_hooks *hooks, void (*answered)(struct worker *))
 {
+	int64_t taken = now_ms();
+
 	w->cfg = live_acquire(&w->gen);
 	set_io_timeout(c->fd, w->cfg->idle_ms);
 	if (fcgi_accept(w->fc, c->fd, w->cfg->request_header_ms)) {
+		stats_queue_wait((double)(taken - c->since) / 1e3);
 		upstream_use(w->up, w->cfg, w->gen, live_pool_gen(w->cfg));
 		proxy_serve(fcgi_client(w->fc), w->up, w->cfg);
 		answered(w);
@@ -109,13 +113,15 @@ worker_refuse(struct worker *w, const struct waitq_item *c,
 {
 	const struct config *cfg = live_acquire(NULL);
 	long head_ms = cfg->request_header_ms;
+	int64_t waited;
 
 	if (head_ms <= 0 || head_ms > REFUSE_HEAD_MS)
 		head_ms = REFUSE_HEAD_MS;
 	set_io_timeout(c->fd, head_ms);
 	if (fcgi_accept(w->fc, c->fd, head_ms)) {
-		overload_busy(fcgi_client(w->fc), cfg,
-		    (double)(now_ms() - c->since));
+		waited = now_ms() - c->since;
+		stats_queue_wait((double)waited / 1e3);
+		overload_busy(fcgi_client(w->fc), cfg, (double)waited);
 		end_request(w, c, hooks);
 	}
 	live_release(cfg);

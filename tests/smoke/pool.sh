@@ -80,10 +80,10 @@ count_ok() { cat "$1".* | grep -c '^200 '; }
 
 reloaded() { [ "$(grep -c 'reload: configuration .* loaded' "$T/extproxy.log")" = "$1" ]; }
 
-# metric NAME: its value, scraped through nginx
-metric() {
-	curl -s "$PROXY_URL" | awk -v k="$1" '$1 == k { print $2 }'
-}
+# scrape [FILE]: the metrics, through nginx, into FILE ($T/metrics)
+scrape() { curl -s -o "${1:-$T/metrics}" "$PROXY_URL"; }
+# metric NAME [FILE]: its value in FILE ($T/metrics)
+metric() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$T/metrics}"; }
 
 etc_conf nginx-extproxy.conf "$T/extproxy-location.conf"
 etc_conf nginx-extproxy-upstream.conf "$T/extproxy-upstream.conf" "127.0.0.1:$EP_PORT"
@@ -121,6 +121,17 @@ echo "# threads: $base at start, $peak at the peak; RSS ${rss0} KiB, ${rss40} Ki
 sleep 2
 check "2 x worker_idle later the pool is back to 2 workers" threads_are "$base"
 echo "# threads 2 s after the burst: $(threads); RSS $(rss_kib "$EP_PID") KiB"
+scrape
+started=$(metric extproxy_workers_started_total)
+retired=$(metric extproxy_workers_retired_total)
+echo "# workers started $started, retired $retired"
+check "the metrics: one worker busy (with this scrape), one idle" \
+    is "$(metric 'extproxy_workers{state="busy"}') $(metric 'extproxy_workers{state="idle"}')" "1 1"
+check "... the workers started less those retired are the 2 left" \
+    is $((started - retired)) 2
+check "... at least 40 started for the burst and retired" test "$retired" -ge 40
+check "... none waiting, max_workers 64" \
+    is "$(metric extproxy_requests_waiting) $(metric extproxy_workers_max)" "0 64"
 s=$(px "$UP/echo")
 check "the shrunk pool serves" is "$s" 200
 
@@ -134,6 +145,8 @@ kill -HUP "$EP_PID"
 wait_for reloaded 1
 wait $busy
 check "the 10 requests in flight at the reload complete" is "$(count_ok "$T/busy")" 10
+scrape
+check "the metrics show the new max_workers" is "$(metric extproxy_workers_max)" 4
 check "... then the surplus retires: 4 workers (max_workers)" \
     wait_for threads_are $((4 + FIXED_THREADS))
 get 8 "$UP/sleep/500" "$T/held"
@@ -154,7 +167,7 @@ check "... so half of them waited for a worker" within 0.95 5 "$slowest"
 pool_config 2 2 "queue_timeout = 1s"
 kill -HUP "$EP_PID"
 wait_for reloaded 2
-busy0=$(metric 'extproxy_denials_total{reason="busy"}')
+scrape "$T/m0"
 logged0=$(grep -c ' status=503 .* deny=busy ' "$T/extproxy.log")
 get 2 "$UP/sleep/3000" "$T/hold"
 hold=$GETS
@@ -177,8 +190,15 @@ check "... and a short text body" \
     is "$(cat "$T"/over.*.body | grep -c '^extproxy: no worker free within queue_timeout$')" 5
 check "the access log has the 5 with deny=busy" \
     is "$(($(grep -c ' status=503 .* deny=busy ' "$T/extproxy.log") - logged0))" 5
+scrape "$T/m1"
+delta() { echo $(($(metric "$1" "$T/m1") - $(metric "$1" "$T/m0"))); }
 check "the metrics count the 5 as denials, reason busy" \
-    is "$(metric 'extproxy_denials_total{reason="busy"}')" $((busy0 + 5))
+    is "$(delta 'extproxy_denials_total{reason="busy"}')" 5
+check "... and as 503s, reason busy" \
+    is "$(delta 'extproxy_unavailable_total{reason="busy"}')" 5
+check "... whose waits, and only theirs, were over 0.5 s" \
+    is $(($(delta 'extproxy_queue_wait_seconds_count') - \
+    $(delta 'extproxy_queue_wait_seconds_bucket{le="0.5"}'))) 5
 check "the 503s name no target path" \
     not grep -q 'deny=busy.*target=[^ ]*/echo' "$T/extproxy.log"
 

@@ -54,6 +54,88 @@ test_class_and_bucket(void **state)
 	assert_int_equal(metrics_bucket(1.0001), 8);
 	assert_int_equal(metrics_bucket(120), METRICS_BUCKETS - 1);
 	assert_int_equal(metrics_bucket(121), METRICS_BUCKETS);
+	assert_int_equal(metrics_wait_bucket(0), 0);
+	assert_int_equal(metrics_wait_bucket(0.001), 0);
+	assert_int_equal(metrics_wait_bucket(0.002), 1);
+	assert_int_equal(metrics_wait_bucket(1.0), 9);
+	assert_int_equal(metrics_wait_bucket(5), METRICS_WAIT_BUCKETS - 1);
+	assert_int_equal(metrics_wait_bucket(5.001), METRICS_WAIT_BUCKETS);
+}
+
+/* The worker pool's gauges, counters and queue wait histogram. */
+static void
+test_format_pool(void **state)
+{
+	struct metrics m;
+	char buf[64 * 1024];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.workers_busy = 3;
+	m.workers_idle = 5;
+	m.workers_max = 256;
+	m.workers_started = 40;
+	m.workers_retired = 32;
+	m.requests_waiting = 7;
+	m.wait_bucket[0] = 10;
+	m.wait_bucket[9] = 2;			/* le 1 */
+	m.wait_bucket[METRICS_WAIT_BUCKETS] = 1;
+	m.wait_us_sum = 7500000;
+	m.denials[DENY_BUSY] = 6;
+	assert_true(metrics_format(buf, sizeof(buf), &m, &build) > 0);
+	has_line(buf, "# TYPE extproxy_workers gauge");
+	has_line(buf, "extproxy_workers{state=\"busy\"} 3");
+	has_line(buf, "extproxy_workers{state=\"idle\"} 5");
+	has_line(buf, "extproxy_workers_max 256");
+	has_line(buf, "# TYPE extproxy_workers_started_total counter");
+	has_line(buf, "extproxy_workers_started_total 40");
+	has_line(buf, "extproxy_workers_retired_total 32");
+	has_line(buf, "# TYPE extproxy_requests_waiting gauge");
+	has_line(buf, "extproxy_requests_waiting 7");
+	has_line(buf, "# TYPE extproxy_queue_wait_seconds histogram");
+	has_line(buf, "extproxy_queue_wait_seconds_bucket{le=\"0.001\"} 10");
+	has_line(buf, "extproxy_queue_wait_seconds_bucket{le=\"0.5\"} 10");
+	has_line(buf, "extproxy_queue_wait_seconds_bucket{le=\"1\"} 12");
+	has_line(buf, "extproxy_queue_wait_seconds_bucket{le=\"5\"} 12");
+	has_line(buf, "extproxy_queue_wait_seconds_bucket{le=\"+Inf\"} 13");
+	has_line(buf, "extproxy_queue_wait_seconds_sum 7.500000");
+	has_line(buf, "extproxy_queue_wait_seconds_count 13");
+	/* 503s by reason, and the same among the denials */
+	has_line(buf, "# TYPE extproxy_unavailable_total counter");
+	has_line(buf, "extproxy_unavailable_total{reason=\"busy\"} 6");
+	has_line(buf, "extproxy_denials_total{reason=\"busy\"} 6");
+}
+
+/* The pool's state as stats.c keeps it. */
+static void
+test_stats_pool(void **state)
+{
+	struct metrics before, after;
+
+	(void)state;
+	stats_read(&before);
+	stats_pool(10, 4, 3, 64);
+	stats_worker_started();
+	stats_worker_started();
+	stats_worker_retired();
+	stats_queue_wait(0);
+	stats_queue_wait(2);
+	stats_read(&after);
+	assert_int_equal(after.workers_busy, 4);
+	assert_int_equal(after.workers_idle, 6);
+	assert_int_equal(after.requests_waiting, 3);
+	assert_int_equal(after.workers_max, 64);
+	assert_true(after.workers_started - before.workers_started == 2);
+	assert_true(after.workers_retired - before.workers_retired == 1);
+	assert_true(after.wait_bucket[0] - before.wait_bucket[0] == 1);
+	assert_true(after.wait_bucket[10] - before.wait_bucket[10] == 1);
+	assert_true(after.wait_us_sum - before.wait_us_sum == 2000000);
+	/* gauges are set, not added up */
+	stats_pool(2, 2, 0, 64);
+	stats_read(&after);
+	assert_int_equal(after.workers_busy, 2);
+	assert_int_equal(after.workers_idle, 0);
+	assert_int_equal(after.requests_waiting, 0);
 }
 
 static void
@@ -200,6 +282,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_class_and_bucket),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_pool),
+		cmocka_unit_test(test_stats_pool),
 		cmocka_unit_test(test_label_escape),
 		cmocka_unit_test(test_stats_concurrent),
 	};
