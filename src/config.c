@@ -31,7 +31,7 @@
 
 enum kind {
 	K_STRING,	/* char *, NULL when empty */
-	K_WORKERS,	/* long, 1..1024 */
+	K_WORKERS,	/* long, 1..CONFIG_WORKERS_MAX */
 	K_COUNT,	/* long, 0..100000 */
 	K_DURATION,	/* long ms */
 	K_SIZE,		/* int64_t bytes */
@@ -56,6 +56,8 @@ struct key {
 };
 
 #define O(f)	offsetof(struct config, f)
+#define STR(n)	STR_(n)
+#define STR_(n)	#n
 
 static const struct key keys[] = {
 	{ "server", "listen", K_STRING, O(listen), "" },
@@ -300,8 +302,9 @@ set_scalar(char *field, enum kind kind, const char *val)
 
 	switch (kind) {
 	case K_WORKERS:
-		if (parse_int(val, 1, 1024, &n) == -1)
-			what = "expected a whole number from 1 to 1024";
+		if (parse_int(val, 1, CONFIG_WORKERS_MAX, &n) == -1)
+			what = "expected a whole number from 1 to "
+			    STR(CONFIG_WORKERS_MAX);
 		else
 			*(long *)field = n;
 		break;

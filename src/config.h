@@ -20,6 +20,9 @@
 
 enum redirect_mode { REDIRECT_PASSTHROUGH, REDIRECT_FOLLOW, REDIRECT_BLOCK };
 
+/* [server] workers and max_workers: at most this many. */
+#define CONFIG_WORKERS_MAX	1024
+
 struct config {
 	/* [server] */
 	char			*listen;	/* NULL: fd 0 or CGI */

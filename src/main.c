@@ -52,6 +52,35 @@ usage(FILE *f)
 	    "  -h          print this help and exit\n", DEFAULT_CONFIG);
 }
 
+/* A duration as the configuration writes it: "5s", "250ms", "0". */
+static void
+print_duration(const char *name, long ms)
+{
+	if (ms % 1000 == 0)
+		printf(" %s %lds", name, ms / 1000);
+	else
+		printf(" %s %ldms", name, ms);
+}
+
+/*
+ * The limits a server would run with: with cfg, its pool; always the
+ * system's (the listen backlog, the open files).
+ */
+static void
+print_limits(const struct config *cfg)
+{
+	if (cfg != NULL) {
+		printf("extproxy: workers %ld max_workers %ld", cfg->workers,
+		    cfg->max_workers);
+		print_duration("worker_idle", cfg->worker_idle_ms);
+		print_duration("queue_timeout", cfg->queue_timeout_ms);
+		printf("\n");
+	}
+	printf("extproxy: max_workers at most %d, listen backlog %d "
+	    "(net.core.somaxconn), open files %lu\n", CONFIG_WORKERS_MAX,
+	    listen_backlog(), server_open_files());
+}
+
 static void
 version(void)
 {
@@ -65,6 +94,7 @@ version(void)
 	/* libfcgi has no version API: the version it was built against */
 	printf("libfcgi %s (built with; version from %s)\n", FCGI_VERSION_BUILT,
 	    FCGI_VERSION_SOURCE);
+	print_limits(NULL);
 }
 
 /* Outbound proxies come only from [upstream] proxy. */
@@ -145,6 +175,7 @@ load(const char *path, struct config *cfg, bool check_only)
 			return -1;
 		}
 		printf("extproxy: configuration %s is ok\n", path);
+		print_limits(cfg);
 		return 0;
 	}
 	for (i = 0; i < errs.n; i++)

@@ -48,7 +48,7 @@
 #include "worker.h"
 
 /* Workers at most: the largest [server] max_workers. */
-#define WORKERS_MAX	1024
+#define WORKERS_MAX	CONFIG_WORKERS_MAX
 /* Threads answering 503 to connections that waited too long, at most. */
 #define REFUSERS_MAX	4
 /*

@@ -392,14 +392,30 @@ watch(int fd, uint32_t events)
  * Room for a descriptor per connection: the soft limit on open files
  * raised to the hard one, as a server with many connections needs.
  */
+unsigned long
+server_open_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	/* an unlimited hard limit is no value for the soft one */
+	if (rl.rlim_max == RLIM_INFINITY)
+		return rl.rlim_cur == RLIM_INFINITY ? 0 :
+		    (unsigned long)rl.rlim_cur;
+	return (unsigned long)rl.rlim_max;
+}
+
 static void
 raise_open_files(void)
 {
 	struct rlimit rl;
+	unsigned long want = server_open_files();
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || want == 0 ||
+	    (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= want))
 		return;
-	rl.rlim_cur = rl.rlim_max;
+	rl.rlim_cur = (rlim_t)want;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		log_warn("cannot raise the open files limit: %s",
 		    strerror(errno));

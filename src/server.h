@@ -17,5 +17,10 @@
  */
 int	server_run_fastcgi(int listen_fd, const char *config_path,
 	    CURLSH *share);
+/*
+ * The open files limit the server runs with: the hard limit, to which
+ * it raises the soft one (0: unknown).
+ */
+unsigned long	server_open_files(void);
 
 #endif

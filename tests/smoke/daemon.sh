@@ -25,12 +25,24 @@ check "-V prints the version of extproxy" is "$(echo "$out" | sed -n 1p)" \
     "extproxy $(sed -n 's/^AC_INIT(\[extproxy\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")"
 check "-V prints the libcurl it runs with" sh -c "echo '$out' | grep -q '^libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2)'"
 check "-V prints the libfcgi version" sh -c "echo '$out' | grep -Eq '^libfcgi [0-9][0-9.]*'"
+limits="extproxy: max_workers at most 1024, listen backlog $(cat /proc/sys/net/core/somaxconn) (net.core.somaxconn), open files $(ulimit -Hn)"
+check "-V prints the limits: max_workers, listen backlog, open files" \
+    is "$(echo "$out" | sed -n 4p)" "$limits"
 "$EXTPROXY" -x >/dev/null 2>&1; rc=$?
 check "unknown option exits 2" is "$rc" 2
 
 out=$("$EXTPROXY" -t -c "$top_srcdir/etc/extproxy.ini" 2>&1); rc=$?
 check "-t accepts the default configuration" is "$rc" 0
-check "-t says it is ok" is "$out" "extproxy: configuration $top_srcdir/etc/extproxy.ini is ok"
+check "-t says it is ok" is "$(echo "$out" | sed -n 1p)" \
+    "extproxy: configuration $top_srcdir/etc/extproxy.ini is ok"
+check "-t prints the pool's limits" is "$(echo "$out" | sed -n 2p)" \
+    "extproxy: workers 4 max_workers 256 worker_idle 60s queue_timeout 5s"
+check "... and the system's" is "$(echo "$out" | sed -n 3p)" "$limits"
+check "... and nothing else" is "$(echo "$out" | wc -l)" 3
+printf '[server]\nworkers = 300\nworker_idle = 1500ms\nqueue_timeout = 0\n' >"$T/limits.ini"
+check "-t prints the limits in force: max_workers rises to workers" \
+    is "$("$EXTPROXY" -t -c "$T/limits.ini" 2>&1 | sed -n 2p)" \
+    "extproxy: workers 300 max_workers 300 worker_idle 1500ms queue_timeout 0s"
 
 cat >"$T/bad.ini" <<'INI'
 [server]
