@@ -703,12 +703,20 @@ static int route_status(struct conn *c, const char *s, size_t n)
 	return send_text(c, (int)code, body);
 }
 
+/* /bytes/N: N bytes of a pattern; ?chunked=1, ?nolength=1 (end by
+ * close), ?rate=R: R bytes a second, an eighth of them every 125 ms. */
 static int route_bytes(struct conn *c, const char *s, size_t n)
 {
 	struct req *rq = &c->rq;
-	uint64_t total;
-	if (!parse_num(s, n, BYTES_MAX, &total))
+	uint64_t total, rate = 0;
+	const char *rv;
+	size_t rn, step = BLOCK;
+	if (!parse_num(s, n, BYTES_MAX, &total) ||
+	    (query_get(rq, "rate", &rv, &rn) &&
+	    (!parse_num(rv, rn, BYTES_MAX, &rate) || rate < 8)))
 		return send_text(c, 404, "not found\n");
+	if (rate != 0 && rate / 8 < BLOCK)
+		step = (size_t)(rate / 8);
 	bool chunked = query_flag(rq, "chunked"), nolen = query_flag(rq, "nolength");
 	if (nolen)
 		rq->close = true;
@@ -719,11 +727,13 @@ static int route_bytes(struct conn *c, const char *s, size_t n)
 	if (rq->head)
 		return 0;
 	for (uint64_t i = 0; i < total;) {
-		size_t k = total - i > BLOCK ? BLOCK : (size_t)(total - i);
+		size_t k = total - i > step ? step : (size_t)(total - i);
 		const unsigned char *p = g_pattern + i % 251;
 		if (chunked ? write_chunk(c->fd, p, k) : write_all(c->fd, p, k))
 			return -1;
 		i += k;
+		if (rate != 0 && i < total)
+			sleep_ms(125);
 	}
 	return chunked ? write_all(c->fd, "0\r\n\r\n", 5) : 0;
 }

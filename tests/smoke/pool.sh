@@ -1,22 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # The elastic worker pool, behind nginx with the etc/ files (extproxy -l
-# on TCP).  Head-of-line: with workers = 2 and max_workers = 64, 40
-# requests to an upstream that answers after 3 s, then 20 requests to a
-# fast one: each fast one is answered within FAST_MS of being sent (the
-# worst case is printed) and all 40 slow ones complete.  The pool
-# shrinks back to [server] workers threads within 2 x worker_idle.  A
-# reload that lowers max_workers below the busy count finishes the
-# requests in flight, retires the surplus and holds the new ceiling.
-# The queue deadline (set by a reload): with max_workers busy, requests
-# that wait queue_timeout get a 503 with Retry-After, exactly as many as
-# the overload, logged and counted as deny=busy.
+# on the unix socket they name).  Head-of-line: with workers = 2 and
+# max_workers = 64, 40 requests to an upstream that answers after 3 s,
+# then 20 requests to a fast one: each fast one is answered within
+# FAST_MS of being sent (the worst case is printed) and all 40 slow ones
+# complete.  The pool shrinks back to [server] workers threads within
+# 2 x worker_idle.  A reload that lowers max_workers below the busy
+# count finishes the requests in flight, retires the surplus and holds
+# the new ceiling.  The queue deadline (set by a reload): with
+# max_workers busy, requests that wait queue_timeout get a 503 with
+# Retry-After, exactly as many as the overload, logged and counted as
+# deny=busy.  Overload (ab, keep-alive): 256 and then 1024 clients at
+# once on a fast target get only 200s, and nginx never fails to connect
+# (with a fixed pool and a backlog of 128 it did, EAGAIN, for half the
+# requests).  300 streams of 1 MiB at 64 KiB/s with max_workers = 256
+# all complete whole; threads and RSS are printed before, at the peak
+# and after, when the pool is back to [server] workers.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/scenarios.sh"
 . "$top_srcdir/tests/deploy.sh"
 
 require_cmd nginx
+require_cmd ab
 start_origins
 
 # Each fast request must be answered within this many ms.  Issue 12 asks
@@ -28,8 +35,17 @@ start_origins
 FAST_MS=${FAST_MS:-500}
 # extproxy's own threads besides its workers: main, acceptor, cutoff.c
 FIXED_THREADS=3
+# each overload run lasts this long
+OVERLOAD_SECONDS=${OVERLOAD_SECONDS:-3}
 
-EP_PORT=$(free_port)
+# extproxy -l on a unix socket, as the etc/ files name one; as root it
+# serves as the web server's user, so that nginx may connect
+mkdir "$T/sock"
+if [ -n "$WEB_USER" ]; then
+	chown "$WEB_USER" "$T/sock"
+	SERVER_USER="user = $WEB_USER"
+fi
+SOCK=$T/sock/extproxy.sock
 
 # pool_config WORKERS MAX_WORKERS [[server] lines]: $INI, long upstream
 # timeouts, worker_idle 1s, the metrics on /externalproxy.
@@ -53,11 +69,10 @@ pool_config() {
 }
 
 start_extproxy() {
-	"$EXTPROXY" -c "$INI" -l "127.0.0.1:$EP_PORT" 2>>"$T/extproxy.log" &
+	"$EXTPROXY" -c "$INI" -l "$SOCK" 2>>"$T/extproxy.log" &
 	EP_PID=$!
 	PIDS="$PIDS $EP_PID"
-	wait_for sh -c "ss -Htln 'sport = :$EP_PORT' | grep -q ." ||
-	    die "extproxy -l did not start"
+	wait_for test -S "$SOCK" || die "extproxy -l did not start"
 }
 
 threads() { ls "/proc/$EP_PID/task" | wc -l; }
@@ -86,7 +101,7 @@ scrape() { curl -s -o "${1:-$T/metrics}" "$PROXY_URL"; }
 metric() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$T/metrics}"; }
 
 etc_conf nginx-extproxy.conf "$T/extproxy-location.conf"
-etc_conf nginx-extproxy-upstream.conf "$T/extproxy-upstream.conf" "127.0.0.1:$EP_PORT"
+etc_conf nginx-extproxy-upstream.conf "$T/extproxy-upstream.conf"
 NGINX_CONNECTIONS=4096 nginx_conf "$T/nginx.conf" "$T/extproxy-upstream.conf" \
     "$T/extproxy-location.conf"
 start_nginx "$T/nginx.conf"
@@ -114,8 +129,11 @@ check "all 20 fast requests are answered" is "$(count_ok "$T/fast")" 20
 check "... each within $FAST_MS ms while 40 slow ones wait" test "$worst" -lt "$FAST_MS"
 wait $slow
 check "all 40 slow requests complete" is "$(count_ok "$T/slow")" 40
-peak=$(threads)
-echo "# threads: $base at start, $peak at the peak; RSS ${rss0} KiB, ${rss40} KiB with 40 busy"
+peak=$(threads) rss_idle=$(rss_kib "$EP_PID")
+echo "# threads: $base at start, $peak at the peak; RSS ${rss0} KiB, ${rss40} KiB" \
+    "with 40 busy, ${rss_idle} KiB with them idle"
+echo "# memory per idle worker (RSS growth per started worker):" \
+    "$(( (rss_idle - rss0) / (peak - base) )) KiB"
 
 # --- shrinking: worker_idle = 1s, so back to 2 workers within 2 s
 sleep 2
@@ -201,6 +219,66 @@ check "... whose waits, and only theirs, were over 0.5 s" \
     $(delta 'extproxy_queue_wait_seconds_bucket{le="0.5"}'))) 5
 check "the 503s name no target path" \
     not grep -q 'deny=busy.*target=[^ ]*/echo' "$T/extproxy.log"
+
+# ab_field FILE NAME: the number after "NAME:" in ab's report (0 if absent)
+ab_field() {
+	awk -F: -v k="$2" '$1 == k { split($2, a, " "); v = a[1] } END { print v + 0 }' "$1"
+}
+# ab_p99 FILE: the 99th percentile in ms
+ab_p99() { awk '$1 == "99%" { print $2 }' "$1"; }
+
+# --- overload: 256, then 1024 clients at once on a fast target, for a
+# few seconds each; with the default pool limits
+pool_config 2 256 "queue_timeout = 5s"
+kill -HUP "$EP_PID"
+wait_for reloaded 3
+for c in 256 1024; do
+	ab -q -r -k -c "$c" -t "$OVERLOAD_SECONDS" -n 10000000 -s 30 \
+	    -H "Proxy-To: $UP/bytes/1024" "$PROXY_URL" >"$T/ab$c.txt" 2>&1
+	done_=$(ab_field "$T/ab$c.txt" "Complete requests")
+	failed=$(ab_field "$T/ab$c.txt" "Failed requests")
+	non2xx=$(ab_field "$T/ab$c.txt" "Non-2xx responses")
+	echo "# $c clients for ${OVERLOAD_SECONDS}s: $done_ requests," \
+	    "$(ab_field "$T/ab$c.txt" "Requests per second") req/s, p99" \
+	    "$(ab_p99 "$T/ab$c.txt") ms, $failed failed, $non2xx not 200," \
+	    "threads $(threads)"
+	check "$c clients: requests were served" test "$done_" -gt "$c"
+	check "... none failed" is "$failed" 0
+	check "... every one a 200" is "$non2xx" 0
+done
+check "nginx logged no failed connect() under overload" \
+    not grep -q 'connect() .*failed' "$T/nginx-error.log"
+
+# --- 300 streams of 1 MiB at 64 KiB/s (16 s each) with max_workers =
+# 256: 256 stream at once, the other 44 wait for a worker (queue_timeout
+# 30s here) and stream after them; none fails
+pool_config 2 256 "queue_timeout = 30s"
+kill -HUP "$EP_PID"
+wait_for reloaded 4
+wait_for threads_are "$base"
+t_before=$(threads) r_before=$(rss_kib "$EP_PID")
+ab -q -r -c 300 -n 300 -s 60 -H "Proxy-To: $UP/bytes/1048576?rate=65536" \
+    "$PROXY_URL" >"$T/streams.txt" 2>&1 &
+streams=$!
+t_peak=0 r_peak=0
+while kill -0 "$streams" 2>/dev/null; do
+	n=$(threads) r=$(rss_kib "$EP_PID")
+	[ "$n" -gt "$t_peak" ] && t_peak=$n
+	[ "$r" -gt "$r_peak" ] && r_peak=$r
+	sleep 0.5
+done
+wait "$streams"
+sleep 2
+t_after=$(threads) r_after=$(rss_kib "$EP_PID")
+echo "# 300 streams: threads $t_before before, $t_peak at the peak, $t_after 2 s after;" \
+    "RSS $r_before KiB, $r_peak KiB, $r_after KiB"
+check "300 streams: all complete" is "$(ab_field "$T/streams.txt" "Complete requests")" 300
+check "... none failed" is "$(ab_field "$T/streams.txt" "Failed requests")" 0
+check "... every one a 200" is "$(ab_field "$T/streams.txt" "Non-2xx responses")" 0
+check "... each whole (300 MiB of bodies)" \
+    test "$(ab_field "$T/streams.txt" "HTML transferred")" -eq $((300 * 1048576))
+check "... with max_workers (256) workers at the peak" is "$t_peak" $((256 + FIXED_THREADS))
+check "... and 2 s after, [server] workers again" is "$t_after" "$base"
 
 kill -TERM "$EP_PID"; wait "$EP_PID"; rc=$?
 check "extproxy stops on SIGTERM with 0" is "$rc" 0
