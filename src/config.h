@@ -51,6 +51,7 @@ struct config {
 	struct cidr_list	 net_deny;
 	/* [upstream] */
 	long			 max_connections;
+	long			 max_per_host;	/* in flight per origin */
 	long			 pool_idle_ms;
 	char			*ca_file;
 	bool			 verify_tls;

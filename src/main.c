@@ -63,8 +63,9 @@ print_duration(const char *name, long ms)
 }
 
 /*
- * The limits a server would run with: with cfg, its pool; always the
- * system's (the listen backlog, the open files).
+ * The limits a server would run with: with cfg, its pool and its cap
+ * per upstream; always the system's (the listen backlog, the open
+ * files).
  */
 static void
 print_limits(const struct config *cfg)
@@ -74,7 +75,7 @@ print_limits(const struct config *cfg)
 		    cfg->max_workers);
 		print_duration("worker_idle", cfg->worker_idle_ms);
 		print_duration("queue_timeout", cfg->queue_timeout_ms);
-		printf("\n");
+		printf(" max_per_host %ld\n", cfg->max_per_host);
 	}
 	printf("extproxy: max_workers at most %d, listen backlog %d "
 	    "(net.core.somaxconn), open files %lu\n", CONFIG_WORKERS_MAX,

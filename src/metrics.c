@@ -20,10 +20,12 @@ const double metrics_wait_le[METRICS_WAIT_BUCKETS] = {
 };
 
 /*
- * The denials that are a 503 because extproxy (or, later, one upstream)
+ * The denials that are a 503 because extproxy, or the target's origin,
  * was at a limit: extproxy_unavailable_total by reason.
  */
-static const enum deny unavailable_reasons[] = { DENY_BUSY };
+static const enum deny unavailable_reasons[] = {
+	DENY_BUSY, DENY_UPSTREAM_BUSY
+};
 
 static const char *const class_label[METRICS_CLASSES] = {
 	"1xx", "2xx", "3xx", "4xx", "5xx"
@@ -174,7 +176,9 @@ put_pool(struct outbuf *o, const struct metrics *m)
 	    m->wait_us_sum);
 	family(o, "extproxy_unavailable_total", "counter",
 	    "Requests answered 503 because extproxy was at a limit, by "
-	    "reason (busy: no worker free within queue_timeout).");
+	    "reason (busy: no worker free within queue_timeout; "
+	    "upstream_busy: the target's origin had max_per_host requests in "
+	    "flight).");
 	for (i = 0; i < sizeof(unavailable_reasons) /
 	    sizeof(unavailable_reasons[0]); i++)
 		outbuf_put(o, "extproxy_unavailable_total{reason=\"%s\"} %"

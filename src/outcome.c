@@ -20,6 +20,7 @@ static const char *const deny_names[DENY_COUNT] = {
 	[DENY_RESPONSE_SIZE] = "response_size",
 	[DENY_REDIRECT] = "redirect",
 	[DENY_BUSY] = "busy",
+	[DENY_UPSTREAM_BUSY] = "upstream_busy",
 };
 
 static const char *const timeout_names[TIMEOUT_COUNT] = {

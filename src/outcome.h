@@ -20,6 +20,7 @@ enum deny {
 	DENY_RESPONSE_SIZE,	/* over max_response_body */
 	DENY_REDIRECT,		/* redirect refused in block mode */
 	DENY_BUSY,		/* no worker free within queue_timeout (503) */
+	DENY_UPSTREAM_BUSY,	/* its origin at max_per_host (503) */
 	DENY_COUNT
 };
 

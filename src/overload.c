@@ -5,7 +5,9 @@
  * A busy refusal is written by a thread that is not a worker (pool.c),
  * so it logs and counts the request itself, as proxy.c does for the
  * requests it serves: the method, and the target's scheme, host and
- * port only (never its path or query), from the params.
+ * port only (never its path or query), from the params.  A request over
+ * [upstream] max_per_host is refused by its worker, and proxy.c logs
+ * and counts it as any other.
  */
 #include "autoconf.h"
 
@@ -21,13 +23,14 @@
 #include "stats.h"
 #include "target.h"
 
-/* The reason in the access log, and the message of the body. */
-static const char *
+const char *
 overload_reason(enum deny why)
 {
 	switch (why) {
 	case DENY_BUSY:
 		return "no worker free within queue_timeout";
+	case DENY_UPSTREAM_BUSY:
+		return "too many requests in flight to this upstream";
 	default:
 		return "overloaded";
 	}

@@ -16,10 +16,12 @@
 #define OVERLOAD_RETRY_AFTER	"Retry-After: 1"
 
 /*
- * The 503 for reason why (DENY_BUSY; an overload reason of outcome.h):
- * 0, or -1 when the client is gone.
+ * The 503 for reason why (DENY_BUSY, DENY_UPSTREAM_BUSY: an overload
+ * reason of outcome.h): 0, or -1 when the client is gone.
  */
 int	overload_reply(struct client *c, enum deny why);
+/* Its reason, for the body and the access log: fixed text. */
+const char	*overload_reason(enum deny why);
 /*
  * A request that waited longer than [server] queue_timeout for a
  * worker: the 503, its access log line (deny=busy) and its counters.

@@ -15,9 +15,11 @@
 #include "access.h"
 #include "allow.h"
 #include "headers.h"
+#include "hostcap.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "overload.h"
 #include "params.h"
 #include "reply.h"
 #include "request.h"
@@ -179,8 +181,37 @@ refuse(struct client *c, struct fetch *f, int status, enum deny kind,
 	f->status = status;
 	f->deny = kind;
 	f->reason = why;
-	reply_error(c, status, why, status == 405 ?
-	    method_allow(allow, sizeof(allow)) : NULL);
+	if (status == 503)
+		overload_reply(c, kind);
+	else
+		reply_error(c, status, why, status == 405 ?
+		    method_allow(allow, sizeof(allow)) : NULL);
+}
+
+/*
+ * Count the request against its origin's [upstream] max_per_host, into
+ * h; false after refusing it (503) when that many are in flight.  Only
+ * the origin the client named is counted: a redirect followed to
+ * another one is part of the same request.
+ */
+static bool
+admit(struct client *c, struct fetch *f, struct hostcap_hold *h,
+    const struct config *cfg)
+{
+	const struct target *t = f->target;
+
+	switch (hostcap_acquire(h, t->scheme, t->host, t->port,
+	    cfg->max_per_host)) {
+	case HOSTCAP_OK:
+		return true;
+	case HOSTCAP_BUSY:
+		refuse(c, f, 503, DENY_UPSTREAM_BUSY,
+		    overload_reason(DENY_UPSTREAM_BUSY));
+		return false;
+	default:
+		refuse(c, f, 500, DENY_NONE, "out of memory");
+		return false;
+	}
 }
 
 void
@@ -189,6 +220,7 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 	struct request r;
 	struct target t = { 0 };
 	struct fetch f = { 0 };
+	struct hostcap_hold hold = { 0 };
 	struct timespec t0, wall;
 	const char *why;
 	int status;
@@ -225,8 +257,10 @@ proxy_serve(struct client *c, struct upstream *u, const struct config *cfg)
 		refuse(c, &f, 400, DENY_REQUEST, why);
 		goto done;
 	}
-	transfer_fetch(u, &f);
+	if (admit(c, &f, &hold, cfg))
+		transfer_fetch(u, &f);
 done:
+	hostcap_release(&hold);
 	access_log(cfg, r.method_name != NULL ? r.method_name :
 	    param_get(c->envp, "REQUEST_METHOD"), &t, &f, &wall, &t0);
 	count(&r, &f, &t0);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * proxy: serve one request: vet it (method, target, allowlist, size,
- * headers), run the upstream transfer, write the access log line.
+ * headers), hold a place under its origin's [upstream] max_per_host,
+ * run the upstream transfer, write the access log line.
  * Everything the client sent is untrusted; error bodies never echo it.
  */
 #ifndef EXTPROXY_PROXY_H

@@ -35,14 +35,15 @@ out=$("$EXTPROXY" -t -c "$top_srcdir/etc/extproxy.ini" 2>&1); rc=$?
 check "-t accepts the default configuration" is "$rc" 0
 check "-t says it is ok" is "$(echo "$out" | sed -n 1p)" \
     "extproxy: configuration $top_srcdir/etc/extproxy.ini is ok"
-check "-t prints the pool's limits" is "$(echo "$out" | sed -n 2p)" \
-    "extproxy: workers 4 max_workers 256 worker_idle 60s queue_timeout 5s"
+check "-t prints the pool's limits and the cap per upstream" \
+    is "$(echo "$out" | sed -n 2p)" \
+    "extproxy: workers 4 max_workers 256 worker_idle 60s queue_timeout 5s max_per_host 32"
 check "... and the system's" is "$(echo "$out" | sed -n 3p)" "$limits"
 check "... and nothing else" is "$(echo "$out" | wc -l)" 3
-printf '[server]\nworkers = 300\nworker_idle = 1500ms\nqueue_timeout = 0\n' >"$T/limits.ini"
+printf '[server]\nworkers = 300\nworker_idle = 1500ms\nqueue_timeout = 0\n[upstream]\nmax_per_host = 0\n' >"$T/limits.ini"
 check "-t prints the limits in force: max_workers rises to workers" \
     is "$("$EXTPROXY" -t -c "$T/limits.ini" 2>&1 | sed -n 2p)" \
-    "extproxy: workers 300 max_workers 300 worker_idle 1500ms queue_timeout 0s"
+    "extproxy: workers 300 max_workers 300 worker_idle 1500ms queue_timeout 0s max_per_host 0"
 
 cat >"$T/bad.ini" <<'INI'
 [server]

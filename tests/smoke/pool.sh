@@ -48,7 +48,9 @@ fi
 SOCK=$T/sock/extproxy.sock
 
 # pool_config WORKERS MAX_WORKERS [[server] lines]: $INI, long upstream
-# timeouts, worker_idle 1s, the metrics on /externalproxy.
+# timeouts, worker_idle 1s, the metrics on /externalproxy, and no cap per
+# upstream ([upstream] max_per_host = 0): every request here goes to one
+# origin, and the pool, not that cap (tests/smoke/hostcap.sh), is tested.
 pool_config() {
 	local line lines
 	WORKERS=$1 MAX_WORKERS=$2 write_config "$INI.new"
@@ -64,7 +66,8 @@ pool_config() {
 	for line in "${lines[@]}"; do
 		sed -i "s/^\\[server\\]\$/&\\n$line/" "$INI.new"
 	done
-	printf '[metrics]\npath = /externalproxy\n' >>"$INI.new"
+	printf '[upstream]\nmax_per_host = 0\n[metrics]\npath = /externalproxy\n' \
+	    >>"$INI.new"
 	mv "$INI.new" "$INI"
 }
 

@@ -65,6 +65,12 @@ test_text(void **state)
 	assert_non_null(strstr(buf, " deny=busy reason=\"no worker free "
 	    "within queue_timeout\""));
 
+	e.deny = DENY_UPSTREAM_BUSY;
+	e.reason = "too many requests in flight to this upstream";
+	access_format(buf, sizeof(buf), &e, LOG_FORMAT_TEXT);
+	assert_non_null(strstr(buf, " deny=upstream_busy reason=\"too many "
+	    "requests in flight to this upstream\""));
+
 	e.deny = DENY_NONE;
 	e.timeout = TIMEOUT_IDLE;
 	e.aborted = true;

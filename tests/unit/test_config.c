@@ -225,6 +225,7 @@ config_eq(const struct config *a, const struct config *b)
 	cidrs_eq("[network] allow", &a->net_allow, &b->net_allow);
 	cidrs_eq("[network] deny", &a->net_deny, &b->net_deny);
 	FIELD_EQ(max_connections);
+	FIELD_EQ(max_per_host);
 	FIELD_EQ(pool_idle_ms);
 	str_eq("ca_file", a->ca_file, b->ca_file);
 	FIELD_EQ(verify_tls);
@@ -264,6 +265,7 @@ check_defaults(const struct config *c)
 	assert_int_equal(c->net_allow.n, 0);
 	assert_int_equal(c->net_deny.n, 0);
 	assert_int_equal(c->max_connections, 64);
+	assert_int_equal(c->max_per_host, 32);
 	assert_int_equal(c->pool_idle_ms, 60000);
 	assert_null(c->ca_file);
 	assert_true(c->verify_tls);
@@ -371,6 +373,7 @@ test_every_key(void **state)
 	    "deny = 203.0.113.7\n"
 	    "[upstream]\n"
 	    "max_connections = 100000\n"
+	    "max_per_host = 0\n"
 	    "idle_timeout = 5s\n"
 	    "ca_file = /etc/ssl/extra.pem\n"
 	    "verify_tls = no\n"
@@ -425,6 +428,7 @@ test_every_key(void **state)
 	assert_int_equal(inet_pton(AF_INET, "203.0.113.7", a4), 1);
 	assert_memory_equal(c.net_deny.v[0].addr, a4, 4);
 	assert_int_equal(c.max_connections, 100000);
+	assert_int_equal(c.max_per_host, 0);
 	assert_int_equal(c.pool_idle_ms, 5000);
 	assert_string_equal(c.ca_file, "/etc/ssl/extra.pem");
 	assert_false(c.verify_tls);
@@ -554,6 +558,9 @@ test_bad_values(void **state)
 		{ "redirects", "max", "100001" },
 		{ "redirects", "max", "5x" },
 		{ "upstream", "max_connections", "-1" },
+		{ "upstream", "max_per_host", "-1" },
+		{ "upstream", "max_per_host", "100001" },
+		{ "upstream", "max_per_host", "some" },
 		{ "upstream", "idle_timeout", "1d" },
 		{ "upstream", "verify_tls", "maybe" },
 		{ "upstream", "verify_tls", "" },

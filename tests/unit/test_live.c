@@ -213,6 +213,7 @@ test_restart_keys(void **state)
 	c.workers = 9;
 	c.listen = strdup("/run/x.sock");
 	c.idle_ms = 1;
+	c.max_per_host = 3;
 	assert_int_equal(config_keep_restart_keys(&old, &c, note, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.keys[0], "[server] listen");
@@ -220,6 +221,7 @@ test_restart_keys(void **state)
 	assert_null(c.listen);
 	assert_int_equal(c.workers, old.workers);
 	assert_int_equal(c.idle_ms, 1);		/* others untouched */
+	assert_int_equal(c.max_per_host, 3);
 	s.n = 0;
 	old.listen = strdup("127.0.0.1:9000");
 	assert_int_equal(config_keep_restart_keys(&old, &c, note, &s), 0);

@@ -82,6 +82,7 @@ test_format_pool(void **state)
 	m.wait_bucket[METRICS_WAIT_BUCKETS] = 1;
 	m.wait_us_sum = 7500000;
 	m.denials[DENY_BUSY] = 6;
+	m.denials[DENY_UPSTREAM_BUSY] = 9;
 	assert_true(metrics_format(buf, sizeof(buf), &m, &build) > 0);
 	has_line(buf, "# TYPE extproxy_workers gauge");
 	has_line(buf, "extproxy_workers{state=\"busy\"} 3");
@@ -104,6 +105,8 @@ test_format_pool(void **state)
 	has_line(buf, "# TYPE extproxy_unavailable_total counter");
 	has_line(buf, "extproxy_unavailable_total{reason=\"busy\"} 6");
 	has_line(buf, "extproxy_denials_total{reason=\"busy\"} 6");
+	has_line(buf, "extproxy_unavailable_total{reason=\"upstream_busy\"} 9");
+	has_line(buf, "extproxy_denials_total{reason=\"upstream_busy\"} 9");
 }
 
 /* The pool's state as stats.c keeps it. */
