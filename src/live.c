@@ -70,6 +70,7 @@ publish(struct config *c, const struct snapshot *from, bool pool_same)
 	s->pool_gen = old != NULL && old == from && pool_same ?
 	    old->pool_gen : ++pool_generation;
 	current = s;
+	stats_max_per_host(s->cfg.max_per_host);
 	pthread_mutex_unlock(&lock);
 	if (old != NULL)
 		snapshot_unref(old);

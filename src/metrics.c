@@ -186,6 +186,29 @@ put_pool(struct outbuf *o, const struct metrics *m)
 		    m->denials[unavailable_reasons[i]]);
 }
 
+/* A gauge without labels: its family and its one sample. */
+static void
+gauge(struct outbuf *o, const char *name, const char *help, uint64_t v)
+{
+	family(o, name, "gauge", help);
+	outbuf_put(o, "%s %" PRIu64 "\n", name, v);
+}
+
+/* The requests in flight per upstream origin, and their cap. */
+static void
+put_upstreams(struct outbuf *o, const struct metrics *m)
+{
+	gauge(o, "extproxy_upstream_max_per_host",
+	    "Requests in flight to one upstream origin at most "
+	    "([upstream] max_per_host; 0: no cap).", m->max_per_host);
+	gauge(o, "extproxy_upstream_origins_in_flight",
+	    "Upstream origins (scheme, host, port) with a request in flight, "
+	    "counted under max_per_host.", m->upstream_origins);
+	gauge(o, "extproxy_upstream_requests_in_flight",
+	    "Requests in flight to upstream origins, counted under "
+	    "max_per_host.", m->upstream_in_flight);
+}
+
 size_t
 metrics_format(char *buf, size_t size, const struct metrics *m,
     const struct metrics_build *b)
@@ -253,6 +276,7 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	    m->last_reload_ok ? 1 : 0);
 
 	put_pool(&o, m);
+	put_upstreams(&o, m);
 
 	return o.full ? 0 : o.len;
 }

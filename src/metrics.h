@@ -53,6 +53,10 @@ struct metrics {
 	/* per bucket, not cumulative; the last one is +Inf */
 	uint64_t	wait_bucket[METRICS_WAIT_BUCKETS + 1];
 	uint64_t	wait_us_sum;
+	/* requests in flight per upstream origin */
+	uint64_t	max_per_host;	/* [upstream] max_per_host; 0: none */
+	uint64_t	upstream_origins;	/* with a request in flight */
+	uint64_t	upstream_in_flight;	/* those requests */
 };
 
 struct metrics_build {

@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "hostcap.h"
+
 #define ADD(c, n)	atomic_fetch_add_explicit(&(c), (n), \
 	    memory_order_relaxed)
 #define GET(c)		atomic_load_explicit(&(c), memory_order_relaxed)
@@ -36,6 +38,7 @@ static struct {
 	_Atomic uint64_t	workers_retired;
 	_Atomic uint64_t	wait_bucket[METRICS_WAIT_BUCKETS + 1];
 	_Atomic uint64_t	wait_us_sum;
+	_Atomic uint64_t	max_per_host;
 } s;
 
 #define SET(c, n)	atomic_store_explicit(&(c), (n), memory_order_relaxed)
@@ -98,6 +101,12 @@ stats_queue_wait(double seconds)
 }
 
 void
+stats_max_per_host(long cap)
+{
+	SET(s.max_per_host, cap > 0 ? (uint64_t)cap : 0);
+}
+
+void
 stats_reload(bool ok)
 {
 	if (ok)
@@ -143,4 +152,6 @@ stats_read(struct metrics *m)
 	for (i = 0; i <= METRICS_WAIT_BUCKETS; i++)
 		m->wait_bucket[i] = GET(s.wait_bucket[i]);
 	m->wait_us_sum = GET(s.wait_us_sum);
+	m->max_per_host = GET(s.max_per_host);
+	hostcap_read(&m->upstream_origins, &m->upstream_in_flight);
 }

@@ -3,7 +3,8 @@
  * stats: the live counters of this process behind the metrics.  Every
  * update is a relaxed C11 atomic add, so workers never wait for each
  * other and no count is lost; a scrape reads them one by one (each
- * exact, the set not one instant).  Never allocates, never blocks.
+ * exact, the set not one instant).  Never allocates; an update never
+ * blocks, and a scrape only for hostcap.c's bucket locks, each briefly.
  */
 #ifndef EXTPROXY_STATS_H
 #define EXTPROXY_STATS_H
@@ -39,9 +40,14 @@ void	stats_worker_started(void);
 void	stats_worker_retired(void);
 /* A request waited this long for a worker, or for its 503. */
 void	stats_queue_wait(double seconds);
+/* [upstream] max_per_host as a configuration now sets it. */
+void	stats_max_per_host(long cap);
 /* A configuration reload, and whether it was applied. */
 void	stats_reload(bool ok);
-/* Copy every counter into m. */
+/*
+ * Copy every counter into m, and the requests in flight per upstream
+ * origin (hostcap.h: the one read that takes locks, each briefly).
+ */
 void	stats_read(struct metrics *m);
 
 #endif

@@ -9,8 +9,10 @@
 # place back: with the cap held by a 504 (response_header), a stream cut
 # by the idle timeout and a client that goes away, 2 more are refused;
 # the one whose client went away frees a place at once, and when the
-# other two end a new burst gets 3 x 200 again.  A reload applies the
-# key without a restart: 0 lets all through, 1 lets one.
+# other two end a new burst gets 3 x 200 again.  The metrics' gauges
+# show the requests in flight per origin, and none after each burst.  A
+# reload applies the key without a restart: 0 lets all through, 1 lets
+# one.
 
 . "${top_srcdir:-.}/tests/lib.sh"
 
@@ -102,6 +104,7 @@ h0=$(hits)
 burst over 8 "$UP/sleep/2000"
 over=$REQS
 wait_for hits_reach $((h0 + 3)) || die "the 3 did not reach the origin"
+scrape "$T/mid"
 req other "$UP2/echo"
 req hop "$UP2/redirect/302?to=$UP/echo"
 wait $over $REQS
@@ -133,6 +136,15 @@ check "... and as denials" \
     is "$(delta 'extproxy_denials_total{reason="upstream_busy"}')" 5
 check "... and none as busy (no worker was missing)" \
     is "$(delta 'extproxy_unavailable_total{reason="busy"}')" 0
+# in_flight FILE: "ORIGINS REQUESTS CAP" from the gauges in FILE
+in_flight() {
+	echo "$(metric extproxy_upstream_origins_in_flight "$1")" \
+	    "$(metric extproxy_upstream_requests_in_flight "$1")" \
+	    "$(metric extproxy_upstream_max_per_host "$1")"
+}
+check "the gauges during the burst: 1 origin, 3 requests, cap 3" \
+    is "$(in_flight "$T/mid")" "1 3 3"
+check "... and after it: none in flight" is "$(in_flight "$T/m1")" "0 0 3"
 
 # --- the cap held by requests that fail: a 504, a stream cut by the
 # idle timeout, a client that goes away
@@ -161,6 +173,8 @@ check "the 504 (response_header timeout) ends" \
     is "$(cut -d' ' -f1 "$T/timeout.res")" 504
 check "the stream cut by the idle timeout ends" \
     grep -q "target=http://127.0.0.1:$UP_PORT status=200 .*aborted=yes timeout=idle" "$T/extproxy.log"
+scrape
+check "after the failed ones: none in flight" is "$(in_flight "$T/metrics")" "0 0 3"
 burst again 8 "$UP/sleep/2000"
 wait $REQS
 check "after them a new burst of 8 gets 3 x 200 again" is "$(count again 200)" 3
@@ -174,6 +188,9 @@ wait_for reloaded 1 || die "no reload"
 burst nocap 8 "$UP/sleep/1000"
 wait $REQS
 check "reloaded to max_per_host = 0: 8 at once, 8 x 200" is "$(count nocap 200)" 8
+scrape
+check "... the gauges show the cap 0, and count nothing" \
+    is "$(in_flight "$T/metrics")" "0 0 0"
 config 1
 kill -HUP "$EP"
 wait_for reloaded 2 || die "no reload"
@@ -181,6 +198,9 @@ burst one 4 "$UP/sleep/1000"
 wait $REQS
 check "reloaded to max_per_host = 1: 4 at once, 1 x 200" is "$(count one 200)" 1
 check "... and 3 x 503" is "$(count one 503)" 3
+scrape
+check "... the gauges show the cap 1, none in flight" \
+    is "$(in_flight "$T/metrics")" "0 0 1"
 check "no restart was needed" \
     not grep -q 'max_per_host.*needs a restart' "$T/extproxy.log"
 

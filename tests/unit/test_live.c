@@ -83,12 +83,16 @@ test_reload(void **state)
 	    "[allow]\nurls = https://a.example\n[timeouts]\nidle = 5s\n");
 	a = live_acquire(&ga);
 	assert_int_equal(a->allow.n, 1);
+	stats_read(&m1);
+	assert_int_equal(m1.max_per_host, 32);	/* the default */
 
 	/* a good file: the next acquire sees it, a request in flight not */
 	write_ini("[server]\nworkers = 8\nlisten = /run/b.sock\n"
 	    "[allow]\nurls = https://b.example https://c.example\n"
-	    "[timeouts]\nidle = 7s\n");
+	    "[timeouts]\nidle = 7s\n[upstream]\nmax_per_host = 5\n");
 	assert_int_equal(live_reload(path), 0);
+	stats_read(&m1);
+	assert_int_equal(m1.max_per_host, 5);	/* the metrics see a reload */
 	b = live_acquire(&gb);
 	assert_true(gb != ga);
 	assert_int_equal(b->allow.n, 2);

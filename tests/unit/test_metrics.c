@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostcap.h"
 #include "metrics.h"
 #include "stats.h"
 
@@ -107,6 +108,56 @@ test_format_pool(void **state)
 	has_line(buf, "extproxy_denials_total{reason=\"busy\"} 6");
 	has_line(buf, "extproxy_unavailable_total{reason=\"upstream_busy\"} 9");
 	has_line(buf, "extproxy_denials_total{reason=\"upstream_busy\"} 9");
+}
+
+/* The requests in flight per origin, and the cap, as gauges. */
+static void
+test_format_upstreams(void **state)
+{
+	struct metrics m;
+	char buf[64 * 1024];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.max_per_host = 32;
+	m.upstream_origins = 2;
+	m.upstream_in_flight = 5;
+	assert_true(metrics_format(buf, sizeof(buf), &m, &build) > 0);
+	has_line(buf, "# TYPE extproxy_upstream_max_per_host gauge");
+	has_line(buf, "extproxy_upstream_max_per_host 32");
+	has_line(buf, "# TYPE extproxy_upstream_origins_in_flight gauge");
+	has_line(buf, "extproxy_upstream_origins_in_flight 2");
+	has_line(buf, "# TYPE extproxy_upstream_requests_in_flight gauge");
+	has_line(buf, "extproxy_upstream_requests_in_flight 5");
+}
+
+/* stats_read() gives hostcap.c's counts now, and the cap last set. */
+static void
+test_stats_upstreams(void **state)
+{
+	struct hostcap_hold h[3] = { { 0 } };
+	struct metrics m;
+
+	(void)state;
+	stats_max_per_host(7);
+	assert_int_equal(hostcap_acquire(&h[0], "http", "a.example", 80, 7),
+	    HOSTCAP_OK);
+	assert_int_equal(hostcap_acquire(&h[1], "http", "a.example", 80, 7),
+	    HOSTCAP_OK);
+	assert_int_equal(hostcap_acquire(&h[2], "https", "b.example", 443, 7),
+	    HOSTCAP_OK);
+	stats_read(&m);
+	assert_int_equal(m.max_per_host, 7);
+	assert_int_equal(m.upstream_origins, 2);
+	assert_int_equal(m.upstream_in_flight, 3);
+	hostcap_release(&h[0]);
+	hostcap_release(&h[1]);
+	hostcap_release(&h[2]);
+	stats_max_per_host(0);
+	stats_read(&m);
+	assert_int_equal(m.max_per_host, 0);
+	assert_int_equal(m.upstream_origins, 0);
+	assert_int_equal(m.upstream_in_flight, 0);
 }
 
 /* The pool's state as stats.c keeps it. */
@@ -287,6 +338,8 @@ main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_pool),
 		cmocka_unit_test(test_stats_pool),
+		cmocka_unit_test(test_format_upstreams),
+		cmocka_unit_test(test_stats_upstreams),
 		cmocka_unit_test(test_label_escape),
 		cmocka_unit_test(test_stats_concurrent),
 	};
