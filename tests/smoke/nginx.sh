@@ -65,6 +65,8 @@ etc_conf nginx-extproxy.conf "$T/extproxy-location.conf"
 check "the location keeps FastCGI connections and streams" \
     sh -c "grep -q '^[[:space:]]*fastcgi_keep_conn on;' '$T/extproxy-location.conf' &&
         grep -q '^[[:space:]]*fastcgi_buffering off;' '$T/extproxy-location.conf'"
+check "the location relays through a 64k buffer" \
+    grep -q '^[[:space:]]*fastcgi_buffer_size 64k;' "$T/extproxy-location.conf"
 
 # unix socket: spawn-fcgi, two processes of one worker
 echo "# nginx, unix socket, spawn-fcgi -F 2"
