@@ -2,8 +2,9 @@
 /*
  * fcgi: one worker's FastCGI requests over libfcgi's FCGX_Request.
  *
- * libfcgi reads the request and buffers the response; extproxy writes
- * large output itself, as records of up to 64 KiB, and writes the
+ * libfcgi reads the request and buffers the response's head; extproxy
+ * gathers a large body itself into records of up to 64 KiB (one write
+ * each, however small the pieces libcurl hands over), and writes the
  * record that tells the web server a response broke off.  Reading a
  * request is bounded in total (cutoff.c): its head by [timeouts]
  * request_header, its body by the deadline transfer.c sets
@@ -34,6 +35,14 @@ struct fcgi {
 	int		 id;		/* the worker's, and its cutoff slot */
 	FCGX_Request	 req;
 	struct client	 client;
+	/*
+	 * Since the request's first large write, all its output gathers
+	 * here, one FCGI_STDOUT record's worth, sent when full, on flush
+	 * and before the request ends.
+	 */
+	bool		 gathering;
+	size_t		 olen;
+	char		 obuf[FCGI_MAX_LENGTH];
 };
 
 /* ---- the request as a struct client ---- */
@@ -63,9 +72,10 @@ fcgi_read_deadline(struct client *c, int64_t at)
 }
 
 /*
- * Writes of at least this much bypass libfcgi's stream, which cuts all
- * output into 8 KiB records, one write(2) each: they go out as records
- * of up to FCGI_MAX_LENGTH (64 KiB), header and data in one writev(2).
+ * From the first write of at least this much, output bypasses libfcgi's
+ * stream, which cuts it into 8 KiB records, one write(2) each: it goes
+ * out as records of up to FCGI_MAX_LENGTH (64 KiB), header and data in
+ * one writev(2).
  */
 #define DIRECT_WRITE_MIN	8192
 
@@ -119,26 +129,63 @@ write_record(int fd, int request_id, const char *buf, size_t len)
 	return 0;
 }
 
+/* Send what gathered, if anything, as one record. */
+static int
+send_gathered(struct fcgi *f)
+{
+	size_t len = f->olen;
+
+	f->olen = 0;
+	if (len == 0)
+		return 0;
+	return write_record(f->req.ipcFd, f->req.requestId, f->obuf, len);
+}
+
+/*
+ * Gather into full records: a piece that fills the record is sent with
+ * it, and whole records of what is left go out straight from buf.
+ */
+static int
+gather(struct fcgi *f, const char *buf, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		if (f->olen == 0 && n >= FCGI_MAX_LENGTH) {
+			if (write_record(f->req.ipcFd, f->req.requestId, buf,
+			    FCGI_MAX_LENGTH) == -1)
+				return -1;
+			buf += FCGI_MAX_LENGTH;
+			n -= FCGI_MAX_LENGTH;
+			continue;
+		}
+		k = sizeof(f->obuf) - f->olen;
+		if (k > n)
+			k = n;
+		memcpy(f->obuf + f->olen, buf, k);
+		f->olen += k;
+		buf += k;
+		n -= k;
+		if (f->olen == sizeof(f->obuf) && send_gathered(f) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 fcgi_write(struct client *c, const char *buf, size_t n)
 {
-	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+	struct fcgi *f = c->ctx;
+	FCGX_Request *r = &f->req;
 
-	if (n >= DIRECT_WRITE_MIN && r->ipcFd >= 0) {
+	if (!f->gathering && n >= DIRECT_WRITE_MIN && r->ipcFd >= 0) {
 		/* what libfcgi holds goes first, to keep the order */
 		if (FCGX_GetError(r->out) != 0 || FCGX_FFlush(r->out) != 0)
 			return -1;
-		while (n > 0) {
-			size_t len = n > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : n;
-
-			if (write_record(r->ipcFd, r->requestId, buf,
-			    len) == -1)
-				return -1;
-			buf += len;
-			n -= len;
-		}
-		return 0;
+		f->gathering = true;
 	}
+	if (f->gathering)
+		return gather(f, buf, n);
 	while (n > 0) {
 		int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
 
@@ -153,9 +200,11 @@ fcgi_write(struct client *c, const char *buf, size_t n)
 static int
 fcgi_flush(struct client *c)
 {
-	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+	struct fcgi *f = c->ctx;
 
-	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+	if (f->gathering)
+		return send_gathered(f);
+	return FCGX_FFlush(f->req.out) == 0 ? 0 : -1;
 }
 
 /*
@@ -173,9 +222,12 @@ fcgi_abort(struct client *c)
 		.header = record_header(FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID,
 		    sizeof(FCGI_UnknownTypeBody)),
 	};
-	FCGX_Request *r = &((struct fcgi *)c->ctx)->req;
+	struct fcgi *f = c->ctx;
+	FCGX_Request *r = &f->req;
 
 	FCGX_FFlush(r->out);
+	if (f->gathering && send_gathered(f) == -1)
+		log_debug("abort: %s", strerror(errno));
 	if (r->ipcFd >= 0) {
 		if (write(r->ipcFd, &broken, sizeof(broken)) == -1)
 			log_debug("abort record: %s", strerror(errno));
@@ -234,6 +286,8 @@ fcgi_accept(struct fcgi *f, int fd, long limit)
 		cutoff_set(f->id, now_ms() + limit, SHUT_RDWR);
 	f->req.ipcFd = fd;
 	f->req.keepConnection = 1;	/* Accept_r must not close it */
+	f->gathering = false;
+	f->olen = 0;
 	if (FCGX_Accept_r(&f->req) != 0) {
 		if (cutoff_unwatch(f->id))
 			log_warn("worker %d: a FastCGI request head took longer "
@@ -277,6 +331,9 @@ fcgi_finish(struct fcgi *f, int fd, bool may_keep)
 {
 	bool cut;
 
+	/* the end of the response goes after what gathered */
+	if (f->gathering && send_gathered(f) == -1)
+		f->req.keepConnection = 0;
 	cutoff_set(f->id, now_ms() + LINGER_MS, SHUT_RD);
 	if (!cutoff_passed(f->id) && may_keep && can_keep(&f->req)) {
 		FCGX_Finish_r(&f->req);

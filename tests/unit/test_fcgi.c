@@ -195,35 +195,99 @@ test_gone_other_version(void **state)
 	assert_false(c->gone(c));
 }
 
-/* Large output goes out as FCGI_STDOUT records of FCGI_MAX_LENGTH. */
+/* Read one FCGI_STDOUT record of want bytes; they must be `out`'s. */
+static void
+read_stdout(int fd, const char *out, size_t want)
+{
+	char *in = malloc(FCGI_MAX_LENGTH);
+	FCGI_Header h;
+
+	assert_non_null(in);
+	read_all(fd, &h, sizeof(h));
+	assert_int_equal(h.version, FCGI_VERSION_1);
+	assert_int_equal(h.type, FCGI_STDOUT);
+	assert_int_equal(h.requestIdB1 << 8 | h.requestIdB0, REQUEST_ID);
+	assert_int_equal((size_t)(h.contentLengthB1 << 8 | h.contentLengthB0),
+	    want);
+	assert_int_equal(h.paddingLength, 0);
+	read_all(fd, in, want);
+	assert_memory_equal(in, out, want);
+	free(in);
+}
+
+/*
+ * Large output goes out as FCGI_STDOUT records of FCGI_MAX_LENGTH; what
+ * is left of it, on flush.
+ */
 static void
 test_large_write(void **state)
 {
 	struct pair *p = *state;
-	size_t len = FCGI_MAX_LENGTH + 1000,
-	    want[2] = { FCGI_MAX_LENGTH, 1000 };
-	char *out = malloc(len), *in = malloc(FCGI_MAX_LENGTH);
-	FCGI_Header h;
-	int i;
+	size_t len = FCGI_MAX_LENGTH + 1000;
+	char *out = malloc(len);
 
 	assert_non_null(out);
-	assert_non_null(in);
 	memset(out, 'x', len);
 	assert_int_equal(p->c->write(p->c, out, len), 0);
-	for (i = 0; i < 2; i++) {
-		read_all(p->web, &h, sizeof(h));
-		assert_int_equal(h.version, FCGI_VERSION_1);
-		assert_int_equal(h.type, FCGI_STDOUT);
-		assert_int_equal(h.requestIdB1 << 8 | h.requestIdB0,
-		    REQUEST_ID);
-		assert_int_equal((size_t)(h.contentLengthB1 << 8 |
-		    h.contentLengthB0), want[i]);
-		assert_int_equal(h.paddingLength, 0);
-		read_all(p->web, in, want[i]);
-		assert_memory_equal(in, out, want[i]);
-	}
+	read_stdout(p->web, out, FCGI_MAX_LENGTH);
+	assert_int_equal(p->c->flush(p->c), 0);
+	read_stdout(p->web, out, 1000);
 	free(out);
-	free(in);
+}
+
+/*
+ * A body handed over in 16 KiB pieces (libcurl's largest) goes out in
+ * records of FCGI_MAX_LENGTH, not one per piece: 1 MiB in 17, the last
+ * one on flush.  Each piece holds its own offset, so a byte out of
+ * place shows.
+ */
+static void
+test_pieces_gathered(void **state)
+{
+	struct pair *p = *state;
+	size_t len = 1 << 20, piece = 16384, off, i;
+	char *out = malloc(len);
+
+	assert_non_null(out);
+	for (i = 0; i < len; i++)
+		out[i] = (char)(i * 7 + i / 4096);
+	for (off = 0; off < len; off += piece) {
+		assert_int_equal(p->c->write(p->c, out + off, piece), 0);
+		/* one full record each time one fills */
+		if ((off + piece) / FCGI_MAX_LENGTH > off / FCGI_MAX_LENGTH)
+			read_stdout(p->web, out + off / FCGI_MAX_LENGTH *
+			    FCGI_MAX_LENGTH, FCGI_MAX_LENGTH);
+	}
+	assert_int_equal(p->c->flush(p->c), 0);
+	read_stdout(p->web, out + len / FCGI_MAX_LENGTH * FCGI_MAX_LENGTH,
+	    len % FCGI_MAX_LENGTH);
+	free(out);
+}
+
+/* What gathered goes out before the end of the request. */
+static void
+test_gathered_before_end(void **state)
+{
+	struct pair *p = *state;
+	FCGI_EndRequestRecord end;
+	FCGI_Header h;
+	char out[10001];
+
+	memset(out, 'y', sizeof(out) - 1);
+	out[sizeof(out) - 1] = 'z';
+	read_body(p->c);
+	/* a large write, then a small one: both gather, in order */
+	assert_int_equal(p->c->write(p->c, out, sizeof(out) - 1), 0);
+	assert_int_equal(p->c->write(p->c, out + sizeof(out) - 1, 1), 0);
+	assert_true(fcgi_finish(p->f, p->ours, true));
+	read_stdout(p->web, out, sizeof(out));
+	read_all(p->web, &h, sizeof(h));	/* the empty FCGI_STDOUT */
+	assert_int_equal(h.type, FCGI_STDOUT);
+	assert_int_equal(h.contentLengthB1 << 8 | h.contentLengthB0, 0);
+	read_all(p->web, &end, sizeof(end));
+	assert_int_equal(end.header.type, FCGI_END_REQUEST);
+	close(p->ours);
+	p->ours = -1;
 }
 
 /*
@@ -299,6 +363,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_write, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_pieces_gathered, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_gathered_before_end,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_record, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
