@@ -8,10 +8,10 @@
 #include "headers.h"
 #include "decimal.h"
 #include "http.h"
+#include "outbuf.h"
 #include "params.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -49,11 +49,23 @@ static const char *const cache_headers[] = {
 	"Cache-Control", "Expires", "Pragma", "X-Accel-Expires", NULL
 };
 
+/* ASCII lower case, inline: a header name is ASCII */
+static inline unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 static bool
 name_matches(const char *name, size_t len, const char *pat)
 {
-	size_t plen = strlen(pat);
+	size_t plen;
 
+	/* most names differ at once: no strlen, no strncasecmp then */
+	if (pat[0] != '*' && lower((unsigned char)pat[0]) !=
+	    lower((unsigned char)name[0]))
+		return false;
+	plen = strlen(pat);
 	if (plen > 0 && pat[plen - 1] == '*')
 		return len >= plen - 1 && strncasecmp(name, pat, plen - 1) == 0;
 	return len == plen && strncasecmp(name, pat, len) == 0;
@@ -160,6 +172,16 @@ param_to_name(const char *param, char *buf, size_t size)
 	return 0;
 }
 
+/* Does any param carry a Connection header? */
+static bool
+has_connection(char *const *envp)
+{
+	for (; *envp != NULL; envp++)
+		if (param_value(*envp, "HTTP_CONNECTION") != NULL)
+			return true;
+	return false;
+}
+
 int
 request_headers(char *const *envp, const struct strlist *strip,
     int (*emit)(void *, const char *), void *arg, const char **why)
@@ -167,8 +189,9 @@ request_headers(char *const *envp, const struct strlist *strip,
 	char *const *all = envp;
 	const char *value;
 	char name[256], line[16384];
+	struct outbuf o;
 	size_t len;
-	int n;
+	bool conn = has_connection(envp);
 
 	for (; *envp != NULL; envp++) {
 		if (param_value(*envp, "CONTENT_TYPE") != NULL)
@@ -180,7 +203,7 @@ request_headers(char *const *envp, const struct strlist *strip,
 			len = strlen(name);
 			if (in_table(name, len, hop_by_hop) ||
 			    in_table(name, len, request_never) ||
-			    connection_params_name(all, name, len) ||
+			    (conn && connection_params_name(all, name, len)) ||
 			    header_listed(name, len, strip))
 				continue;
 		}
@@ -193,11 +216,11 @@ request_headers(char *const *envp, const struct strlist *strip,
 			value++;
 		if (*value == '\0' && strcmp(name, "Content-Type") == 0)
 			continue;
-		if (*value == '\0')
-			n = snprintf(line, sizeof(line), "%s;", name);
-		else
-			n = snprintf(line, sizeof(line), "%s: %s", name, value);
-		if (n < 0 || (size_t)n >= sizeof(line)) {
+		outbuf_init(&o, line, sizeof(line));
+		outbuf_str(&o, name);
+		outbuf_str(&o, *value == '\0' ? ";" : ": ");
+		outbuf_str(&o, value);
+		if (o.full) {
 			*why = "a request header is too long";
 			return -1;
 		}
@@ -250,7 +273,8 @@ response_header_passes(const struct hdr *h, const struct hdr *all, size_t n,
 	if (no_cache && in_table(h->name, len, cache_headers))
 		return false;
 	for (i = 0; i < n; i++)
-		if (strcasecmp(all[i].name, "Connection") == 0 &&
+		if (lower((unsigned char)all[i].name[0]) == 'c' &&
+		    strcasecmp(all[i].name, "Connection") == 0 &&
 		    connection_names(all[i].value, h->name, len))
 			return false;
 	return true;
