@@ -60,3 +60,16 @@ outbuf_str(struct outbuf *o, const char *s)
 {
 	outbuf_add(o, s, strlen(s));
 }
+
+void
+outbuf_u64(struct outbuf *o, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	outbuf_add(o, d + i, sizeof(d) - i);
+}

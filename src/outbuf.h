@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct outbuf {
 	char	*buf;
@@ -26,5 +27,7 @@ void	outbuf_put(struct outbuf *, const char *, ...)
 void	outbuf_add(struct outbuf *, const char *s, size_t n);
 /* The string s, without printf. */
 void	outbuf_str(struct outbuf *, const char *s);
+/* The decimal digits of v, without printf. */
+void	outbuf_u64(struct outbuf *, uint64_t v);
 
 #endif

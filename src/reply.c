@@ -104,7 +104,12 @@ reply_head(struct outbuf *o, struct relay_head *h)
 	size_t i;
 
 	h->dropped = 0;
-	outbuf_put(o, "Status: %d %s\r\n", h->code, http_reason(h->code));
+	/* the hot path: no printf */
+	outbuf_str(o, "Status: ");
+	outbuf_u64(o, (uint64_t)h->code);
+	outbuf_add(o, " ", 1);
+	outbuf_str(o, http_reason(h->code));
+	outbuf_add(o, "\r\n", 2);
 	for (i = 0; i < h->n && !o->full; i++) {
 		x = &h->hdrs[i];
 		if (!response_header_passes(x, h->hdrs, h->n, h->strip,
@@ -115,8 +120,11 @@ reply_head(struct outbuf *o, struct relay_head *h)
 		else if (!add_location(o, x->name, x->value, h->base))
 			h->dropped++;
 	}
-	if (h->length >= 0)
-		outbuf_put(o, "Content-Length: %" PRId64 "\r\n", h->length);
+	if (h->length >= 0) {
+		outbuf_str(o, "Content-Length: ");
+		outbuf_u64(o, (uint64_t)h->length);
+		outbuf_add(o, "\r\n", 2);
+	}
 	if (h->close && response_has_body(h->code, h->head_request) &&
 	    h->length != 0)
 		add_header(o, "Connection", "close");

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "headers.h"
+#include "outbuf.h"
 #include "http.h"
 #include "params.h"
 #include "request.h"
@@ -1079,10 +1080,33 @@ test_http_methods(void **state)
 	assert_string_equal(method_allow(small, sizeof(small)), "Allow: GET");
 }
 
+/* Numbers in heads without printf: every digit, and whole or not at all. */
+static void
+test_outbuf_u64(void **state)
+{
+	char buf[32], tiny[4];
+	struct outbuf o;
+
+	(void)state;
+	outbuf_init(&o, buf, sizeof(buf));
+	outbuf_u64(&o, 0);
+	outbuf_str(&o, " ");
+	outbuf_u64(&o, 204);
+	outbuf_str(&o, " ");
+	outbuf_u64(&o, UINT64_MAX);
+	assert_false(o.full);
+	assert_string_equal(buf, "0 204 18446744073709551615");
+	outbuf_init(&o, tiny, sizeof(tiny));
+	outbuf_u64(&o, 1048576);
+	assert_true(o.full);
+	assert_string_equal(tiny, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_outbuf_u64),
 		cmocka_unit_test(test_http_tchar),
 		cmocka_unit_test(test_http_methods),
 		cmocka_unit_test(test_req_names),
