@@ -23,9 +23,10 @@ struct pool_hooks {
 	bool	(*may_keep)(void);
 	/*
 	 * Keep fd, clean for the next request, or close it; registered:
-	 * it came from the kept connections.
+	 * it came from the kept connections; io_ms: its timeout in force
+	 * (struct waitq_item), handed back with its next request.
 	 */
-	void	(*keep)(int fd, bool registered);
+	void	(*keep)(int fd, bool registered, long io_ms);
 	/* Have the acceptor call pool_tick() soon. */
 	void	(*wake)(void);
 };

@@ -158,14 +158,42 @@ may_keep(void)
  * registered there, disarmed by its one-shot event; a new one is added.
  * (Closing a connection removes it from the set.)
  */
+/*
+ * A connection's epoll data: its number, and for a kept one the timeout
+ * in force on it (waitq_item.io_ms), so that a worker sets it again only
+ * when it changed.  One too large to hold comes back as -1, not known.
+ */
+static uint64_t
+ev_data(int fd, long io_ms)
+{
+	uint64_t io = io_ms >= 0 && io_ms < (long)UINT32_MAX ?
+	    (uint64_t)io_ms : UINT32_MAX;
+
+	return (uint64_t)(uint32_t)fd | io << 32;
+}
+
+static int
+ev_fd(const struct epoll_event *ev)
+{
+	return (int)(uint32_t)ev->data.u64;
+}
+
+static long
+ev_io_ms(const struct epoll_event *ev)
+{
+	uint64_t io = ev->data.u64 >> 32;
+
+	return io == UINT32_MAX ? -1 : (long)io;
+}
+
 static void
-keep(int fd, bool registered)
+keep(int fd, bool registered, long io_ms)
 {
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
 	};
 
-	ev.data.fd = fd;
+	ev.data.u64 = ev_data(fd, io_ms);
 	pthread_mutex_lock(&keep_lock);
 	if (!may_keep()) {
 		pthread_mutex_unlock(&keep_lock);
@@ -184,9 +212,11 @@ keep(int fd, bool registered)
 /* ---- the acceptor ---- */
 
 static void
-submit(int fd, bool was_kept)
+submit(int fd, bool was_kept, long io_ms)
 {
-	struct waitq_item c = { .fd = fd, .kept = was_kept, .since = now_ms() };
+	struct waitq_item c = {
+		.fd = fd, .kept = was_kept, .since = now_ms(), .io_ms = io_ms,
+	};
 
 	pool_submit(&c);
 }
@@ -196,7 +226,7 @@ set_listening(uint32_t events)
 {
 	struct epoll_event ev = { .events = events };
 
-	ev.data.fd = listen_fd;
+	ev.data.u64 = ev_data(listen_fd, 0);
 	return epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
 }
 
@@ -233,7 +263,7 @@ accept_all(void)
 			continue;
 		}
 		log_debug("new FastCGI connection");
-		submit(fd, false);
+		submit(fd, false, 0);
 	}
 	return -1;
 }
@@ -244,20 +274,21 @@ accept_all(void)
  * worker.
  */
 static void
-kept_ready(int fd, uint32_t events)
+kept_ready(const struct epoll_event *ev)
 {
+	int fd = ev_fd(ev);
 	char b;
 	ssize_t n;
 
 	atomic_fetch_sub(&kept, 1);
-	if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+	if ((ev->events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
 		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 			close(fd);
 			return;
 		}
 	}
-	submit(fd, true);
+	submit(fd, true, ev_io_ms(ev));
 }
 
 /*
@@ -281,11 +312,11 @@ drain(void)
 		    errno != EINTR)
 			break;
 		for (i = 0; i < got; i++) {
-			if (ev[i].data.fd == wake_fd) {
+			if (ev_fd(&ev[i]) == wake_fd) {
 				if (read(wake_fd, &n, sizeof(n)) == -1)
 					continue;	/* read already */
-			} else if (ev[i].data.fd != listen_fd)
-				kept_ready(ev[i].data.fd, ev[i].events);
+			} else if (ev_fd(&ev[i]) != listen_fd)
+				kept_ready(&ev[i]);
 		}
 	} while (got != 0);
 }
@@ -325,15 +356,15 @@ acceptor_main(void *arg)
 			resume = 0;
 		}
 		for (i = 0; i < got; i++) {
-			if (ev[i].data.fd == wake_fd) {
+			if (ev_fd(&ev[i]) == wake_fd) {
 				if (read(wake_fd, &n, sizeof(n)) == -1)
 					continue;
-			} else if (ev[i].data.fd == listen_fd) {
+			} else if (ev_fd(&ev[i]) == listen_fd) {
 				if ((pause = accept_all()) > 0 &&
 				    set_listening(0) == 0)
 					resume = now_ms() + pause;
 			} else
-				kept_ready(ev[i].data.fd, ev[i].events);
+				kept_ready(&ev[i]);
 		}
 	}
 	drain();
@@ -384,7 +415,7 @@ watch(int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events };
 
-	ev.data.fd = fd;
+	ev.data.u64 = ev_data(fd, 0);
 	return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 

@@ -16,6 +16,12 @@ struct waitq_item {
 	int	 fd;
 	bool	 kept;		/* came back from the kept connections */
 	int64_t	 since;		/* ready since (now_ms()) */
+	/*
+	 * The read and write timeout in force on fd (ms): 0 for none, as
+	 * on a new connection; -1 if not known.  Set once per connection
+	 * and again only when it changes, not per request.
+	 */
+	long	 io_ms;
 };
 
 struct waitq {
