@@ -150,7 +150,9 @@ check "the metrics: one worker busy (with this scrape), one idle" \
     is "$(metric 'extproxy_workers{state="busy"}') $(metric 'extproxy_workers{state="idle"}')" "1 1"
 check "... the workers started less those retired are the 2 left" \
     is $((started - retired)) 2
-check "... at least 40 started for the burst and retired" test "$retired" -ge 40
+# 40 slow requests at once beside the 2 kept workers need 38 more; the
+# fast ones may or may not need their own, depending on timing
+check "... at least 38 started for the burst and retired" test "$retired" -ge 38
 check "... none waiting, max_workers 64" \
     is "$(metric extproxy_requests_waiting) $(metric extproxy_workers_max)" "0 64"
 s=$(px "$UP/echo")
