@@ -80,7 +80,7 @@ static const struct key keys[] = {
 	{ "network", "allow", K_CIDRS, O(net_allow), "" },
 	{ "network", "deny", K_CIDRS, O(net_deny), "" },
 	{ "upstream", "max_connections", K_COUNT, O(max_connections), "64" },
-	{ "upstream", "max_per_host", K_COUNT, O(max_per_host), "32" },
+	{ "upstream", "max_per_host", K_COUNT, O(max_per_host), "0" },
 	{ "upstream", "idle_timeout", K_DURATION, O(pool_idle_ms), "60s" },
 	{ "upstream", "ca_file", K_STRING, O(ca_file), "" },
 	{ "upstream", "verify_tls", K_BOOL, O(verify_tls), "true" },

@@ -37,7 +37,7 @@ check "-t says it is ok" is "$(echo "$out" | sed -n 1p)" \
     "extproxy: configuration $top_srcdir/etc/extproxy.ini is ok"
 check "-t prints the pool's limits and the cap per upstream" \
     is "$(echo "$out" | sed -n 2p)" \
-    "extproxy: workers 4 max_workers 256 worker_idle 60s queue_timeout 5s max_per_host 32"
+    "extproxy: workers 4 max_workers 256 worker_idle 60s queue_timeout 5s max_per_host 0"
 check "... and the system's" is "$(echo "$out" | sed -n 3p)" "$limits"
 check "... and nothing else" is "$(echo "$out" | wc -l)" 3
 printf '[server]\nworkers = 300\nworker_idle = 1500ms\nqueue_timeout = 0\n[upstream]\nmax_per_host = 0\n' >"$T/limits.ini"

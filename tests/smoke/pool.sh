@@ -48,9 +48,9 @@ fi
 SOCK=$T/sock/extproxy.sock
 
 # pool_config WORKERS MAX_WORKERS [[server] lines]: $INI, long upstream
-# timeouts, worker_idle 1s, the metrics on /externalproxy, and no cap per
-# upstream ([upstream] max_per_host = 0): every request here goes to one
-# origin, and the pool, not that cap (tests/smoke/hostcap.sh), is tested.
+# timeouts, worker_idle 1s and the metrics on /externalproxy.  Every
+# request here goes to one origin, under the default [upstream]
+# max_per_host (0: no cap; the cap is tests/smoke/hostcap.sh's).
 pool_config() {
 	local line lines
 	WORKERS=$1 MAX_WORKERS=$2 write_config "$INI.new"
@@ -66,8 +66,7 @@ pool_config() {
 	for line in "${lines[@]}"; do
 		sed -i "s/^\\[server\\]\$/&\\n$line/" "$INI.new"
 	done
-	printf '[upstream]\nmax_per_host = 0\n[metrics]\npath = /externalproxy\n' \
-	    >>"$INI.new"
+	printf '[metrics]\npath = /externalproxy\n' >>"$INI.new"
 	mv "$INI.new" "$INI"
 }
 

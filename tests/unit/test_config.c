@@ -265,7 +265,7 @@ check_defaults(const struct config *c)
 	assert_int_equal(c->net_allow.n, 0);
 	assert_int_equal(c->net_deny.n, 0);
 	assert_int_equal(c->max_connections, 64);
-	assert_int_equal(c->max_per_host, 32);
+	assert_int_equal(c->max_per_host, 0);
 	assert_int_equal(c->pool_idle_ms, 60000);
 	assert_null(c->ca_file);
 	assert_true(c->verify_tls);
