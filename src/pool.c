@@ -67,8 +67,8 @@ static struct {
 	pthread_cond_t		 ended;		/* a worker ended */
 	struct waitq		 queue;		/* waiting for a worker */
 	struct waitq		 refuse;	/* waited too long: for a 503 */
-	struct worker		*idle;		/* most recently idle first */
-	struct worker		*finishing;	/* ending a request */
+	struct wlist		 idle;		/* most recently idle first */
+	struct wlist		 finishing;	/* ending a request */
 	struct worker		*done;		/* ended, to be joined */
 	long			 threads;	/* not joinable yet */
 	long			 live;		/* of those, not ending */
@@ -89,6 +89,7 @@ static struct {
 } pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.ended = PTHREAD_COND_INITIALIZER,
+	.idle.at = WL_IDLE, .finishing.at = WL_FINISHING,
 };
 
 /* Under the lock: the pool's gauges, for the metrics. */
@@ -99,58 +100,48 @@ gauges(void)
 	    (long)(pool.queue.len + pool.refuse.len), pool.max);
 }
 
-/* ---- the idle list (under the lock) ---- */
+/* ---- the idle and finishing lists (under the lock) ---- */
 
+/* w onto the front of l. */
 static void
-idle_push(struct worker *w)
+wlist_push(struct wlist *l, struct worker *w)
 {
-	w->prev = NULL;
-	w->next = pool.idle;
-	if (pool.idle != NULL)
-		pool.idle->prev = w;
-	pool.idle = w;
-	w->idle = true;
+	w->link[l->at].prev = NULL;
+	w->link[l->at].next = l->head;
+	if (l->head != NULL)
+		l->head->link[l->at].prev = w;
+	l->head = w;
 }
 
+/* w, which is on l, off it. */
+static void
+wlist_remove(struct wlist *l, struct worker *w)
+{
+	struct wlink *k = &w->link[l->at];
+
+	if (k->prev != NULL)
+		k->prev->link[l->at].next = k->next;
+	else
+		l->head = k->next;
+	if (k->next != NULL)
+		k->next->link[l->at].prev = k->prev;
+	k->prev = k->next = NULL;
+}
+
+/* w off the idle, or the finishing, list if it is on it. */
 static void
 idle_remove(struct worker *w)
 {
-	if (!w->idle)
-		return;
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		pool.idle = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
+	if (w->idle)
+		wlist_remove(&pool.idle, w);
 	w->idle = false;
-}
-
-/* The workers ending a request (under the lock). */
-static void
-finishing_add(struct worker *w, int64_t now)
-{
-	w->fprev = NULL;
-	w->fnext = pool.finishing;
-	if (pool.finishing != NULL)
-		pool.finishing->fprev = w;
-	pool.finishing = w;
-	w->finishing = now;
 }
 
 static void
 finishing_remove(struct worker *w)
 {
-	if (w->finishing == 0)
-		return;
-	if (w->fprev != NULL)
-		w->fprev->fnext = w->fnext;
-	else
-		pool.finishing = w->fnext;
-	if (w->fnext != NULL)
-		w->fnext->fprev = w->fprev;
-	w->fprev = w->fnext = NULL;
+	if (w->finishing != 0)
+		wlist_remove(&pool.finishing, w);
 	w->finishing = 0;
 }
 
@@ -159,7 +150,8 @@ static void
 answered(struct worker *w)
 {
 	pthread_mutex_lock(&pool.lock);
-	finishing_add(w, now_ms());
+	wlist_push(&pool.finishing, w);
+	w->finishing = now_ms();
 	pthread_mutex_unlock(&pool.lock);
 }
 
@@ -205,7 +197,8 @@ next_conn(struct worker *w, struct waitq_item *c)
 		if (pool.idle_ms > 0 && pool.live > pool.base &&
 		    now - w->idle_since >= pool.idle_ms)
 			return false;
-		idle_push(w);
+		wlist_push(&pool.idle, w);
+		w->idle = true;
 		if (pool.idle_ms > 0) {
 			/* looked at again every worker_idle at least */
 			at = w->idle_since + pool.idle_ms;
@@ -315,7 +308,8 @@ needed(int64_t now, int64_t *recheck)
 		*recheck = pool.no_start_until;
 		return 0;
 	}
-	for (w = pool.finishing; w != NULL; w = w->fnext) {
+	for (w = pool.finishing.head; w != NULL;
+	    w = w->link[WL_FINISHING].next) {
 		if (now - w->finishing >= FINISH_GRACE_MS)
 			continue;
 		soon++;
@@ -449,7 +443,7 @@ set_limits(const struct config *cfg)
 	pool.idle_ms = cfg->worker_idle_ms;
 	pool.queue_ms = cfg->queue_timeout_ms;
 	gauges();
-	for (w = pool.idle; w != NULL; w = w->next)
+	for (w = pool.idle.head; w != NULL; w = w->link[WL_IDLE].next)
 		pthread_cond_signal(&w->wake);
 }
 
@@ -496,7 +490,7 @@ pool_submit(const struct waitq_item *c)
 	bool queued = false;
 
 	pthread_mutex_lock(&pool.lock);
-	if ((w = pool.idle) != NULL) {
+	if ((w = pool.idle.head) != NULL) {
 		idle_remove(w);
 		w->conn = *c;
 		w->has_conn = true;
@@ -583,7 +577,7 @@ pool_stop(void)
 
 	pthread_mutex_lock(&pool.lock);
 	pool.stopping = true;
-	for (w = pool.idle; w != NULL; w = w->next)
+	for (w = pool.idle.head; w != NULL; w = w->link[WL_IDLE].next)
 		pthread_cond_signal(&w->wake);
 	while (pool.threads > 0)
 		pthread_cond_wait(&pool.ended, &pool.lock);

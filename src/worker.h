@@ -18,16 +18,32 @@
 #include "pool.h"
 #include "waitq.h"
 
+/* The pool's lists of workers (pool.c); each has a link in a worker. */
+enum wlist_at {
+	WL_IDLE,
+	WL_FINISHING,
+	WL_COUNT
+};
+
+struct wlink {
+	struct worker		*prev, *next;
+};
+
+/* A list of workers through their link[at], most recently added first. */
+struct wlist {
+	struct worker		*head;
+	enum wlist_at		 at;
+};
+
 struct worker {
 	/* the pool's, under its lock */
 	pthread_t		 thread;
 	pthread_cond_t		 wake;
-	struct worker		*prev, *next;	/* in the idle list */
+	struct wlink		 link[WL_COUNT];	/* idle, finishing */
 	bool			 idle;		/* in the idle list */
 	bool			 has_conn;	/* handed one while idle */
 	struct waitq_item	 conn;
 	int64_t			 idle_since;
-	struct worker		*fprev, *fnext;	/* in the finishing list */
 	int64_t			 finishing;	/* since when; 0: not */
 	struct worker		*next_done;	/* ended, to be joined */
 	bool			 refuser;	/* answers 503s only */
