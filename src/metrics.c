@@ -93,28 +93,43 @@ family(struct outbuf *o, const char *name, const char *type, const char *help)
 	outbuf_put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family without labels, of type type: its help and its one sample. */
+static void
+one(struct outbuf *o, const char *name, const char *type, const char *help,
+    uint64_t v)
+{
+	family(o, name, type, help);
+	outbuf_put(o, "%s %" PRIu64 "\n", name, v);
+}
+
+static void
+counter(struct outbuf *o, const char *name, const char *help, uint64_t v)
+{
+	one(o, name, "counter", help, v);
+}
+
+static void
+gauge(struct outbuf *o, const char *name, const char *help, uint64_t v)
+{
+	one(o, name, "gauge", help, v);
+}
+
 /* The body byte counters, and the request bodies' copies. */
 static void
 put_bodies(struct outbuf *o, const struct metrics *m)
 {
-	family(o, "extproxy_request_body_bytes_total", "counter",
-	    "Request body bytes read from clients and sent upstream.");
-	outbuf_put(o, "extproxy_request_body_bytes_total %" PRIu64 "\n",
+	counter(o, "extproxy_request_body_bytes_total",
+	    "Request body bytes read from clients and sent upstream.",
 	    m->bytes_in);
-	family(o, "extproxy_response_body_bytes_total", "counter",
-	    "Response body bytes relayed to clients.");
-	outbuf_put(o, "extproxy_response_body_bytes_total %" PRIu64 "\n",
-	    m->bytes_out);
-	family(o, "extproxy_request_body_spooled_bytes_total", "counter",
+	counter(o, "extproxy_response_body_bytes_total",
+	    "Response body bytes relayed to clients.", m->bytes_out);
+	counter(o, "extproxy_request_body_spooled_bytes_total",
 	    "Request body bytes copied to [server] temp_dir, to be sent "
-	    "again if an upstream connection is lost.");
-	outbuf_put(o, "extproxy_request_body_spooled_bytes_total %" PRIu64
-	    "\n", m->spooled);
-	family(o, "extproxy_request_body_spool_failures_total", "counter",
+	    "again if an upstream connection is lost.", m->spooled);
+	counter(o, "extproxy_request_body_spool_failures_total",
 	    "Request bodies whose copy in [server] temp_dir could not be "
-	    "made or written (each streamed on without one).");
-	outbuf_put(o, "extproxy_request_body_spool_failures_total %" PRIu64
-	    "\n", m->spool_failures);
+	    "made or written (each streamed on without one).",
+	    m->spool_failures);
 }
 
 /*
@@ -153,22 +168,17 @@ put_pool(struct outbuf *o, const struct metrics *m)
 	    m->workers_busy);
 	outbuf_put(o, "extproxy_workers{state=\"idle\"} %" PRIu64 "\n",
 	    m->workers_idle);
-	family(o, "extproxy_workers_max", "gauge",
-	    "The most worker threads there may be ([server] max_workers).");
-	outbuf_put(o, "extproxy_workers_max %" PRIu64 "\n", m->workers_max);
-	family(o, "extproxy_workers_started_total", "counter",
-	    "Worker threads started, those of [server] workers included.");
-	outbuf_put(o, "extproxy_workers_started_total %" PRIu64 "\n",
+	gauge(o, "extproxy_workers_max",
+	    "The most worker threads there may be ([server] max_workers).",
+	    m->workers_max);
+	counter(o, "extproxy_workers_started_total",
+	    "Worker threads started, those of [server] workers included.",
 	    m->workers_started);
-	family(o, "extproxy_workers_retired_total", "counter",
+	counter(o, "extproxy_workers_retired_total",
 	    "Worker threads ended after worker_idle idle, or above a lowered "
-	    "max_workers.");
-	outbuf_put(o, "extproxy_workers_retired_total %" PRIu64 "\n",
-	    m->workers_retired);
-	family(o, "extproxy_requests_waiting", "gauge",
-	    "Requests waiting for a worker.");
-	outbuf_put(o, "extproxy_requests_waiting %" PRIu64 "\n",
-	    m->requests_waiting);
+	    "max_workers.", m->workers_retired);
+	gauge(o, "extproxy_requests_waiting",
+	    "Requests waiting for a worker.", m->requests_waiting);
 	histogram(o, "extproxy_queue_wait_seconds",
 	    "Time a request waited for a worker (or for its 503), from when "
 	    "its connection was ready, in whole milliseconds.",
@@ -184,14 +194,6 @@ put_pool(struct outbuf *o, const struct metrics *m)
 		outbuf_put(o, "extproxy_unavailable_total{reason=\"%s\"} %"
 		    PRIu64 "\n", deny_name(unavailable_reasons[i]),
 		    m->denials[unavailable_reasons[i]]);
-}
-
-/* A gauge without labels: its family and its one sample. */
-static void
-gauge(struct outbuf *o, const char *name, const char *help, uint64_t v)
-{
-	family(o, name, "gauge", help);
-	outbuf_put(o, "%s %" PRIu64 "\n", name, v);
 }
 
 /* The requests in flight per upstream origin, and their cap. */
@@ -270,9 +272,8 @@ metrics_format(char *buf, size_t size, const struct metrics *m,
 	    m->reloads_ok);
 	outbuf_put(&o, "extproxy_config_reloads_total{result=\"error\"} %" PRIu64
 	    "\n", m->reloads_failed);
-	family(&o, "extproxy_config_last_reload_successful", "gauge",
-	    "1 if the last reload was applied (or none was tried), else 0.");
-	outbuf_put(&o, "extproxy_config_last_reload_successful %d\n",
+	gauge(&o, "extproxy_config_last_reload_successful",
+	    "1 if the last reload was applied (or none was tried), else 0.",
 	    m->last_reload_ok ? 1 : 0);
 
 	put_pool(&o, m);
