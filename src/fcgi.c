@@ -33,6 +33,11 @@
 
 struct fcgi {
 	int		 id;		/* the worker's, and its cutoff slot */
+	/*
+	 * The connection cutoff.c watches for this slot, or -1: it stays
+	 * watched across the requests a worker serves on it in a row.
+	 */
+	int		 watched;
 	FCGX_Request	 req;
 	struct client	 client;
 	/*
@@ -273,15 +278,26 @@ fcgi_gone(struct client *c)
  */
 #define LINGER_MS	2000
 
+/* cutoff.c no longer watches f's connection: was it cut? */
+static bool
+unwatch(struct fcgi *f)
+{
+	f->watched = -1;
+	return cutoff_unwatch(f->id);
+}
+
 bool
 fcgi_accept(struct fcgi *f, int fd, long limit)
 {
-	if (cutoff_watch(f->id, fd) == -1) {
+	if (f->watched != fd && f->watched != -1)
+		unwatch(f);
+	if (f->watched == -1 && cutoff_watch(f->id, fd) == -1) {
 		log_error("worker %d: cannot watch a FastCGI connection: %s",
 		    f->id, strerror(errno));
 		close(fd);
 		return false;
 	}
+	f->watched = fd;
 	if (limit > 0)
 		cutoff_set(f->id, now_ms() + limit, SHUT_RDWR);
 	f->req.ipcFd = fd;
@@ -289,7 +305,7 @@ fcgi_accept(struct fcgi *f, int fd, long limit)
 	f->gathering = false;
 	f->olen = 0;
 	if (FCGX_Accept_r(&f->req) != 0) {
-		if (cutoff_unwatch(f->id))
+		if (unwatch(f))
 			log_warn("worker %d: a FastCGI request head took longer "
 			    "than [timeouts] request_header (%ld ms): "
 			    "connection closed", f->id, limit);
@@ -337,11 +353,14 @@ fcgi_finish(struct fcgi *f, int fd, bool may_keep)
 	cutoff_set(f->id, now_ms() + LINGER_MS, SHUT_RD);
 	if (!cutoff_passed(f->id) && may_keep && can_keep(&f->req)) {
 		FCGX_Finish_r(&f->req);
-		cut = cutoff_unwatch(f->id);
+		/* no cut from here on; one made before shows */
+		cutoff_set(f->id, 0, SHUT_RD);
+		cut = cutoff_passed(f->id);
 		if (f->req.ipcFd == fd && !cut) {	/* still open */
 			f->req.ipcFd = -1;
 			return true;
 		}
+		unwatch(f);
 		log_debug("worker %d: FastCGI connection closed after an "
 		    "error", f->id);
 		f->req.keepConnection = 0;
@@ -350,8 +369,15 @@ fcgi_finish(struct fcgi *f, int fd, bool may_keep)
 	}
 	f->req.keepConnection = 0;
 	FCGX_Finish_r(&f->req);
-	cutoff_unwatch(f->id);
+	unwatch(f);
 	return false;
+}
+
+void
+fcgi_release(struct fcgi *f)
+{
+	if (f->watched != -1)
+		unwatch(f);
 }
 
 /* ---- set-up ---- */
@@ -374,6 +400,7 @@ fcgi_new(int id)
 		return NULL;
 	}
 	f->id = id;
+	f->watched = -1;
 	f->client = (struct client){
 		.read = fcgi_read, .read_deadline = fcgi_read_deadline,
 		.write = fcgi_write, .flush = fcgi_flush, .abort = fcgi_abort,
@@ -387,6 +414,7 @@ fcgi_free(struct fcgi *f)
 {
 	if (f == NULL)
 		return;
+	fcgi_release(f);
 	FCGX_Free(&f->req, 1);
 	free(f);
 }

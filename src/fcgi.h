@@ -35,10 +35,16 @@ bool	fcgi_accept(struct fcgi *f, int fd, long head_ms);
 /*
  * After the response, end the request.  true: fd is clean for the web
  * server's next request (it asked to keep it, may_keep, and the rest of
- * the request was read) and is the caller's again, open; false: it is
- * closed.  Either way what the web server still sends is read for a
- * short while at most.
+ * the request was read) and is the caller's again, open, and still
+ * watched for f's next fcgi_accept() on it; false: it is closed.
+ * Either way what the web server still sends is read for a short while
+ * at most.
  */
 bool	fcgi_finish(struct fcgi *f, int fd, bool may_keep);
+/*
+ * The connection kept by fcgi_finish() leaves f (for another worker):
+ * cutoff.h stops watching it.  Before it can be closed or handed on.
+ */
+void	fcgi_release(struct fcgi *f);
 
 #endif

@@ -15,12 +15,12 @@
  * The pool is elastic, like php-fpm's: [server] workers start and stay;
  * when a connection has to wait, another worker starts, up to
  * max_workers; one idle for worker_idle ends while more than workers
- * live.  A worker that has answered and is ending its request (fcgi.c:
- * a few microseconds, unless its web server dawdles) counts as about to
- * be free for FINISH_GRACE_MS, so that a web server sending its next
- * request at once does not start a worker each time.  A new worker is
- * started by the thread that saw the need (the acceptor, mostly) with
- * pthread_create() alone; it makes its upstream handle itself.
+ * live.  A worker ending its request (microseconds, or 1 ms waiting for
+ * a next one on its connection: worker.c) counts as free for
+ * FINISH_GRACE_MS, so a web server sending its next request at once
+ * does not start a worker each time.  A new worker is started by the
+ * thread that saw the need (the acceptor, mostly) with pthread_create()
+ * alone; it makes its upstream handle itself.
  *
  * A connection that has waited [server] queue_timeout (all max_workers
  * busy) is answered 503 by a refuser (worker.c): one of at most
@@ -145,14 +145,22 @@ finishing_remove(struct worker *w)
 	w->finishing = 0;
 }
 
-/* A worker has answered, and ends its request: about to be free. */
-static void
+/*
+ * A worker has answered, and ends its request: about to be free.  May it
+ * serve its connection's next request itself?  Not while others wait for
+ * a worker, nor when it is to end (a stop, max_workers lowered).
+ */
+static bool
 answered(struct worker *w)
 {
+	bool stay;
+
 	pthread_mutex_lock(&pool.lock);
 	wlist_push(&pool.finishing, w);
 	w->finishing = now_ms();
+	stay = pool.queue.len == 0 && !pool.stopping && pool.live <= pool.max;
 	pthread_mutex_unlock(&pool.lock);
+	return stay;
 }
 
 /* Until time at (now_ms()), as pthread_cond_timedwait() takes it. */
@@ -252,7 +260,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct waitq_item c;
-	bool ok = worker_open(w, pool.share) == 0;
+	bool ok = worker_open(w, pool.share) == 0, again = false; /* c stayed */
 
 	pthread_mutex_lock(&pool.lock);
 	pool.starting--;
@@ -262,14 +270,14 @@ worker_main(void *arg)
 		pool.no_start_until = now_ms() + START_RETRY_MS;
 	} else
 		stats_worker_started();
-	while (ok && next_conn(w, &c)) {
-		pool.busy++;
+	while (ok && (again || next_conn(w, &c))) {
+		pool.busy += !again;
 		gauges();
 		pthread_mutex_unlock(&pool.lock);
-		worker_serve(w, &c, &pool.hooks, answered);
+		again = worker_serve(w, &c, &pool.hooks, answered);
 		pthread_mutex_lock(&pool.lock);
 		finishing_remove(w);
-		pool.busy--;
+		pool.busy -= !again;
 		gauges();
 	}
 	/* no longer counted from here: the next to decide sees it gone */

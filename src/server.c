@@ -9,8 +9,9 @@
  * free, and every kept connection whose web server sent its next
  * request, and hands each to the pool (pool.c), which gives it to an
  * idle worker or queues it.  So the listen backlog never fills while
- * workers are busy, and no worker ever waits on an idle connection.
- * The acceptor never reads a request.
+ * workers are busy, and no worker waits on an idle connection longer
+ * than the 1 ms it gives the web server to send the next request on the
+ * one it answered (worker.c).  The acceptor never reads a request.
  *
  * Each request runs on the configuration snapshot current when a worker
  * took it (live.c); SIGHUP makes the main thread load a new one, which

@@ -5,12 +5,16 @@
  * Each request reads its head (fcgi.c, bounded by cutoff.c), is served
  * by proxy.c on the configuration snapshot current when its worker took
  * it (live.c), and is ended: its connection kept for the web server's
- * next request when it asked and it is clean, else closed.
+ * next request when it asked and it is clean, else closed.  A kept
+ * connection whose next request arrives within STAY_MS stays with its
+ * worker for that request; one that stays quiet goes to the acceptor's
+ * epoll set (server.c), so no worker waits on an idle connection.
  */
 #include "autoconf.h"
 
 #include "worker.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -25,6 +29,11 @@
 
 /* A refuser reads the request's head within this long at most. */
 #define REFUSE_HEAD_MS	1000
+/*
+ * A worker that kept a connection waits this long for the web server's
+ * next request on it before handing it to the acceptor's set.
+ */
+#define STAY_MS		1
 
 int
 worker_open(struct worker *w, CURLSH *share)
@@ -84,24 +93,51 @@ set_io_timeout(int fd, long now, long ms)
 }
 
 /*
- * After the response: keep the connection for the web server's next
- * request when it asked, the connection is clean and the server has
- * room, else close it.
+ * Has the web server's next request arrived on fd within STAY_MS?  A
+ * web server that keeps its FastCGI connections (nginx) sends the next
+ * request on the one it used last, often before the worker is done
+ * with the previous one; serving it at once spares handing it to the
+ * acceptor's epoll set and back through the pool, two thread wake-ups
+ * and three or four system calls.  A hang-up is not a request: the
+ * acceptor's set sees it and closes the connection.
  */
-static void
-end_request(struct worker *w, const struct waitq_item *c, long io_ms,
-    const struct pool_hooks *hooks)
+static bool
+next_arrived(int fd)
 {
-	if (fcgi_finish(w->fc, c->fd, hooks->may_keep()))
-		hooks->keep(c->fd, c->kept, io_ms);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&p, 1, STAY_MS) == 1 && p.revents == POLLIN;
 }
 
-void
-worker_serve(struct worker *w, const struct waitq_item *c,
-    const struct pool_hooks *hooks, void (*answered)(struct worker *))
+/*
+ * After the response: keep the connection for the web server's next
+ * request when it asked, the connection is clean and the server has
+ * room, else close it.  True when the connection is kept by this
+ * worker (may_stay), its next request already there: *c is set for it.
+ */
+static bool
+end_request(struct worker *w, struct waitq_item *c, long io_ms,
+    const struct pool_hooks *hooks, bool may_stay)
+{
+	if (!fcgi_finish(w->fc, c->fd, hooks->may_keep()))
+		return false;
+	if (may_stay && next_arrived(c->fd)) {
+		c->since = now_ms();
+		c->io_ms = io_ms;
+		return true;
+	}
+	fcgi_release(w->fc);
+	hooks->keep(c->fd, c->kept, io_ms);
+	return false;
+}
+
+bool
+worker_serve(struct worker *w, struct waitq_item *c,
+    const struct pool_hooks *hooks, bool (*answered)(struct worker *))
 {
 	int64_t taken = now_ms();
 	long io_ms;
+	bool again = false;
 
 	w->cfg = live_acquire(&w->gen);
 	io_ms = set_io_timeout(c->fd, c->io_ms, w->cfg->idle_ms);
@@ -109,15 +145,15 @@ worker_serve(struct worker *w, const struct waitq_item *c,
 		stats_queue_wait((double)(taken - c->since) / 1e3);
 		upstream_use(w->up, w->cfg, w->gen, live_pool_gen(w->cfg));
 		proxy_serve(fcgi_client(w->fc), w->up, w->cfg);
-		answered(w);
-		end_request(w, c, io_ms, hooks);
+		again = end_request(w, c, io_ms, hooks, answered(w));
 	}
 	live_release(w->cfg);
 	w->cfg = NULL;
+	return again;
 }
 
 void
-worker_refuse(struct worker *w, const struct waitq_item *c,
+worker_refuse(struct worker *w, struct waitq_item *c,
     const struct pool_hooks *hooks)
 {
 	const struct config *cfg = live_acquire(NULL);
@@ -131,7 +167,7 @@ worker_refuse(struct worker *w, const struct waitq_item *c,
 		waited = now_ms() - c->since;
 		stats_queue_wait((double)waited / 1e3);
 		overload_busy(fcgi_client(w->fc), cfg, (double)waited);
-		end_request(w, c, io_ms, hooks);
+		end_request(w, c, io_ms, hooks, false);
 	}
 	live_release(cfg);
 }

@@ -66,16 +66,19 @@ void	worker_close(struct worker *w);
 /*
  * Serve the request on connection c, on the configuration current now;
  * answered(w) is called once its response is written, before the
- * request is ended.  The connection goes back to hooks->keep() or is
- * closed.
+ * request is ended, and says whether w may serve the next request on c
+ * itself.  The connection goes back to hooks->keep() or is closed; or,
+ * when w may and the web server's next request on it has arrived within
+ * 1 ms, it stays with w: true, and *c is that request's, to be served
+ * next.
  */
-void	worker_serve(struct worker *w, const struct waitq_item *c,
-	    const struct pool_hooks *hooks, void (*answered)(struct worker *));
+bool	worker_serve(struct worker *w, struct waitq_item *c,
+	    const struct pool_hooks *hooks, bool (*answered)(struct worker *));
 /*
  * A refuser: the 503 for the request on c, which waited longer than
  * [server] queue_timeout; its head read within 1 s at most.
  */
-void	worker_refuse(struct worker *w, const struct waitq_item *c,
+void	worker_refuse(struct worker *w, struct waitq_item *c,
 	    const struct pool_hooks *hooks);
 
 #endif
