@@ -51,6 +51,17 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timespec
+ms_timespec(int64_t at)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(at / 1000),
+		.tv_nsec = (long)(at % 1000) * 1000000,
+	};
+
+	return ts;
+}
+
 /* Cut what is due; the next deadline after now, or 0.  Under lock. */
 static int64_t
 cut_due(int64_t now)
@@ -90,8 +101,7 @@ watcher(void *arg)
 		}
 		if (next > now + TICK_MS)
 			next = now + TICK_MS;
-		ts.tv_sec = (time_t)(next / 1000);
-		ts.tv_nsec = (long)(next % 1000) * 1000000;
+		ts = ms_timespec(next);
 		pthread_cond_timedwait(&wake, &lock, &ts);
 	}
 	pthread_mutex_unlock(&lock);

@@ -16,9 +16,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /* CLOCK_MONOTONIC in milliseconds: the clock of every deadline. */
 int64_t	now_ms(void);
+/* Time at on that clock, as pthread_cond_timedwait() takes it. */
+struct timespec	ms_timespec(int64_t at);
 
 /*
  * Slots 0 to n - 1 and the watching thread: 0, or -1 with errno.  The

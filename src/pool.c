@@ -163,18 +163,6 @@ answered(struct worker *w)
 	return stay;
 }
 
-/* Until time at (now_ms()), as pthread_cond_timedwait() takes it. */
-static struct timespec
-abs_time(int64_t at)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(at / 1000),
-		.tv_nsec = (long)(at % 1000) * 1000000,
-	};
-
-	return ts;
-}
-
 /*
  * Under the lock: the next connection for w into *c, waiting idle until
  * there is one; false when w is to end: the server stops, a reload
@@ -212,7 +200,7 @@ next_conn(struct worker *w, struct waitq_item *c)
 			at = w->idle_since + pool.idle_ms;
 			if (at <= now)
 				at = now + pool.idle_ms;
-			ts = abs_time(at);
+			ts = ms_timespec(at);
 			pthread_cond_timedwait(&w->wake, &pool.lock, &ts);
 		} else
 			pthread_cond_wait(&w->wake, &pool.lock);
