@@ -13,9 +13,10 @@
  * only, never across I/O.
  *
  * The pool is elastic, like php-fpm's: [server] workers start and stay;
- * when a connection has to wait, another worker starts, up to
- * max_workers; one idle for worker_idle ends while more than workers
- * live.  A worker ending its request (microseconds, or 1 ms waiting for
+ * when a connection has waited GROW_AFTER_MS, another worker starts, up
+ * to max_workers (sooner would add threads, not speed, to a load the
+ * workers keep up with); one idle for worker_idle ends while more than
+ * workers live.  A worker ending its request (microseconds, or 1 ms waiting for
  * a next one on its connection: worker.c) counts as free for
  * FINISH_GRACE_MS, so a web server sending its next request at once
  * does not start a worker each time.  A new worker is started by the
@@ -59,6 +60,8 @@
 
 /* A worker ending a request counts as about to be free this long. */
 #define FINISH_GRACE_MS	50
+/* A worker is started for a connection that has waited this long. */
+#define GROW_AFTER_MS	10
 /* After a worker could not start, try again after this long. */
 #define START_RETRY_MS	1000
 
@@ -287,15 +290,16 @@ worker_main(void *arg)
 
 /*
  * Under the lock: how many workers to start for the connections that
- * wait.  Those that wait beyond the workers starting and the ones about
- * to be free (ending a request for less than FINISH_GRACE_MS), up to
- * max_workers.  *recheck: when to ask again (0: no need).
+ * have waited GROW_AFTER_MS: those beyond the workers starting and the
+ * ones about to be free (ending a request for less than
+ * FINISH_GRACE_MS), up to max_workers.  *recheck: when to ask again (0:
+ * no need).
  */
 static long
 needed(int64_t now, int64_t *recheck)
 {
 	struct worker *w;
-	long soon = pool.starting, n;
+	long soon = pool.starting, n, waited;
 
 	*recheck = 0;
 	if ((long)pool.queue.len <= soon || pool.live >= pool.max)
@@ -304,6 +308,9 @@ needed(int64_t now, int64_t *recheck)
 		*recheck = pool.no_start_until;
 		return 0;
 	}
+	waited = (long)waitq_ready_by(&pool.queue, now - GROW_AFTER_MS);
+	if (waited < (long)pool.queue.len)
+		*recheck = now + GROW_AFTER_MS;
 	for (w = pool.finishing.head; w != NULL;
 	    w = w->link[WL_FINISHING].next) {
 		if (now - w->finishing >= FINISH_GRACE_MS)
@@ -312,13 +319,10 @@ needed(int64_t now, int64_t *recheck)
 		if (*recheck == 0 || w->finishing + FINISH_GRACE_MS < *recheck)
 			*recheck = w->finishing + FINISH_GRACE_MS;
 	}
-	n = (long)pool.queue.len - soon;
+	n = waited - soon;
 	if (n > pool.max - pool.live)
 		n = pool.max - pool.live;
-	if (n <= 0)
-		return 0;
-	*recheck = 0;
-	return n;
+	return n > 0 ? n : 0;
 }
 
 /* Under the lock: count w in, or (by -1) out again. */

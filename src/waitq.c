@@ -48,6 +48,22 @@ waitq_peek(const struct waitq *q)
 	return q->len == 0 ? NULL : &q->v[q->head];
 }
 
+size_t
+waitq_ready_by(const struct waitq *q, int64_t t)
+{
+	size_t lo = 0, hi = q->len, mid;
+
+	/* the first one ready after t, by bisection: they are in order */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (q->v[(q->head + mid) % q->cap].since <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void
 waitq_free(struct waitq *q)
 {

@@ -37,6 +37,11 @@ int	waitq_push(struct waitq *q, const struct waitq_item *it);
 bool	waitq_pop(struct waitq *q, struct waitq_item *it);
 /* The oldest, left in q; NULL when q is empty. */
 const struct waitq_item *waitq_peek(const struct waitq *q);
+/*
+ * How many in q were ready (since) by time t; the items must have been
+ * pushed in the order of their since.
+ */
+size_t	waitq_ready_by(const struct waitq *q, int64_t t);
 /* Free q's memory (the connections in it are the caller's). */
 void	waitq_free(struct waitq *q);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for waitq.c: the queue of connections waiting for a
- * worker keeps them oldest first, across growth and wrapping.
+ * worker keeps them oldest first, across growth and wrapping, and
+ * counts those ready by a time.
  */
 #include "autoconf.h"
 
@@ -88,6 +89,41 @@ test_wrap_then_grow(void **state)
 	waitq_free(&q);
 }
 
+/*
+ * waitq_ready_by() counts the items ready by t, at every t around their
+ * times (repeated times too), on a ring that has wrapped.
+ */
+static void
+test_ready_by(void **state)
+{
+	struct waitq q = { 0 };
+	struct waitq_item it = { 0 };
+	int64_t t;
+	size_t want, i;
+	int n;
+
+	(void)state;
+	assert_int_equal(waitq_ready_by(&q, 5000), 0);
+	for (n = 0; n < 40; n++) {	/* the head moves on */
+		assert_int_equal(waitq_push(&q, &it), 0);
+		assert_true(waitq_pop(&q, &it));
+	}
+	for (n = 0; n < 50; n++) {	/* times 100, 100, 102, 102, ... */
+		it.since = 100 + n / 2 * 2;
+		assert_int_equal(waitq_push(&q, &it), 0);
+	}
+	for (t = 90; t < 160; t++) {
+		want = 0;
+		for (i = 0; i < q.len; i++)
+			want += q.v[(q.head + i) % q.cap].since <= t;
+		assert_int_equal(waitq_ready_by(&q, t), want);
+	}
+	assert_int_equal(waitq_ready_by(&q, 99), 0);
+	assert_int_equal(waitq_ready_by(&q, 100), 2);
+	assert_int_equal(waitq_ready_by(&q, 148), 50);
+	waitq_free(&q);
+}
+
 int
 main(void)
 {
@@ -95,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_wrap_then_grow),
+		cmocka_unit_test(test_ready_by),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
