@@ -211,15 +211,22 @@ next_conn(struct worker *w, struct waitq_item *c)
 	}
 }
 
-/* Under the lock: w's thread ends; it is joined by reap(). */
+/*
+ * Not under the lock: w's thread ends, its upstream handle closed; it is
+ * joined by reap().
+ */
 static void
 end_worker(struct worker *w)
 {
+	worker_close(w);
+	pthread_mutex_lock(&pool.lock);
 	pool.free_ids[pool.nfree++] = w->id;
 	pool.threads--;
 	w->next_done = pool.done;
 	pool.done = w;
 	pthread_cond_broadcast(&pool.ended);
+	pthread_mutex_unlock(&pool.lock);
+	pool.hooks.wake();
 }
 
 static void *
@@ -238,11 +245,7 @@ refuser_main(void *arg)
 	}
 	pool.refusers--;
 	pthread_mutex_unlock(&pool.lock);
-	worker_close(w);
-	pthread_mutex_lock(&pool.lock);
 	end_worker(w);
-	pthread_mutex_unlock(&pool.lock);
-	pool.hooks.wake();
 	return NULL;
 }
 
@@ -277,12 +280,7 @@ worker_main(void *arg)
 		stats_worker_retired();
 	gauges();
 	pthread_mutex_unlock(&pool.lock);
-
-	worker_close(w);
-	pthread_mutex_lock(&pool.lock);
 	end_worker(w);
-	pthread_mutex_unlock(&pool.lock);
-	pool.hooks.wake();
 	return NULL;
 }
 
