@@ -46,6 +46,7 @@
 #include "cutoff.h"
 #include "log.h"
 #include "stats.h"
+#include "wlist.h"
 #include "worker.h"
 
 /* Workers at most: the largest [server] max_workers. */
@@ -104,32 +105,6 @@ gauges(void)
 }
 
 /* ---- the idle and finishing lists (under the lock) ---- */
-
-/* w onto the front of l. */
-static void
-wlist_push(struct wlist *l, struct worker *w)
-{
-	w->link[l->at].prev = NULL;
-	w->link[l->at].next = l->head;
-	if (l->head != NULL)
-		l->head->link[l->at].prev = w;
-	l->head = w;
-}
-
-/* w, which is on l, off it. */
-static void
-wlist_remove(struct wlist *l, struct worker *w)
-{
-	struct wlink *k = &w->link[l->at];
-
-	if (k->prev != NULL)
-		k->prev->link[l->at].next = k->next;
-	else
-		l->head = k->next;
-	if (k->next != NULL)
-		k->next->link[l->at].prev = k->prev;
-	k->prev = k->next = NULL;
-}
 
 /* w off the idle, or the finishing, list if it is on it. */
 static void

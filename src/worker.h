@@ -17,23 +17,7 @@
 #include "config.h"
 #include "pool.h"
 #include "waitq.h"
-
-/* The pool's lists of workers (pool.c); each has a link in a worker. */
-enum wlist_at {
-	WL_IDLE,
-	WL_FINISHING,
-	WL_COUNT
-};
-
-struct wlink {
-	struct worker		*prev, *next;
-};
-
-/* A list of workers through their link[at], most recently added first. */
-struct wlist {
-	struct worker		*head;
-	enum wlist_at		 at;
-};
+#include "wlist.h"
 
 struct worker {
 	/* the pool's, under its lock */
