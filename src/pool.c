@@ -13,15 +13,14 @@
  * only, never across I/O.
  *
  * The pool is elastic, like php-fpm's: [server] workers start and stay;
- * when a connection has waited GROW_AFTER_MS, another worker starts, up
- * to max_workers (sooner would add threads, not speed, to a load the
- * workers keep up with); one idle for worker_idle ends while more than
- * workers live.  A worker ending its request (microseconds, or 1 ms waiting for
- * a next one on its connection: worker.c) counts as free for
- * FINISH_GRACE_MS, so a web server sending its next request at once
- * does not start a worker each time.  A new worker is started by the
- * thread that saw the need (the acceptor, mostly) with pthread_create()
- * alone; it makes its upstream handle itself.
+ * when a connection has waited GROW_AFTER_MS while fewer than workers
+ * answered in ANSWERING_MS (the others held by slow upstreams), more
+ * start, up to max_workers (else they would add threads, not speed);
+ * one idle for worker_idle ends while more than workers live.  A worker
+ * ending its request (microseconds, or 1 ms waiting for a next one on
+ * its connection: worker.c) counts as free for FINISH_GRACE_MS.  A new
+ * worker is started by the thread that saw the need (the acceptor,
+ * mostly) with pthread_create() alone; it makes its upstream handle.
  *
  * A connection that has waited [server] queue_timeout (all max_workers
  * busy) is answered 503 by a refuser (worker.c): one of at most
@@ -61,8 +60,10 @@
 
 /* A worker ending a request counts as about to be free this long. */
 #define FINISH_GRACE_MS	50
-/* A worker is started for a connection that has waited this long. */
+/* A worker is started for a connection that has waited this long, */
 #define GROW_AFTER_MS	10
+/* unless [server] workers workers have answered within this long. */
+#define ANSWERING_MS	50
 /* After a worker could not start, try again after this long. */
 #define START_RETRY_MS	1000
 
@@ -73,6 +74,7 @@ static struct {
 	struct waitq		 refuse;	/* waited too long: for a 503 */
 	struct wlist		 idle;		/* most recently idle first */
 	struct wlist		 finishing;	/* ending a request */
+	struct wlist		 recent;	/* last answered first */
 	struct worker		*done;		/* ended, to be joined */
 	long			 threads;	/* not joinable yet */
 	long			 live;		/* of those, not ending */
@@ -81,6 +83,7 @@ static struct {
 	long			 refusers;	/* of the threads */
 	long			 failed;	/* could not start */
 	int64_t			 no_start_until;
+	int64_t			 grown;		/* last started some */
 	long			 base;		/* [server] workers */
 	long			 max;		/* max_workers, at least base */
 	long			 idle_ms;	/* worker_idle; 0: never end */
@@ -94,6 +97,7 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.ended = PTHREAD_COND_INITIALIZER,
 	.idle.at = WL_IDLE, .finishing.at = WL_FINISHING,
+	.recent.at = WL_RECENT,
 };
 
 /* Under the lock: the pool's gauges, for the metrics. */
@@ -136,6 +140,10 @@ answered(struct worker *w)
 	pthread_mutex_lock(&pool.lock);
 	wlist_push(&pool.finishing, w);
 	w->finishing = now_ms();
+	if (w->answered != 0)
+		wlist_remove(&pool.recent, w);
+	wlist_push(&pool.recent, w);
+	w->answered = w->finishing;
 	stay = pool.queue.len == 0 && !pool.stopping && pool.live <= pool.max;
 	pthread_mutex_unlock(&pool.lock);
 	return stay;
@@ -251,6 +259,8 @@ worker_main(void *arg)
 	}
 	/* no longer counted from here: the next to decide sees it gone */
 	pool.live--;
+	if (w->answered != 0)
+		wlist_remove(&pool.recent, w);
 	if (ok && !pool.stopping)
 		stats_worker_retired();
 	gauges();
@@ -261,18 +271,33 @@ worker_main(void *arg)
 
 /* ---- starting and ending workers ---- */
 
+/* Under the lock: workers that answered in ANSWERING_MS, up to base. */
+static long
+keeping_up(int64_t now)
+{
+	struct worker *w;
+	long n = 0;
+
+	for (w = pool.recent.head; w != NULL && n < pool.base &&
+	    now - w->answered < ANSWERING_MS; w = w->link[WL_RECENT].next)
+		n++;
+	return n;
+}
+
 /*
  * Under the lock: how many workers to start for the connections that
- * have waited GROW_AFTER_MS: those beyond the workers starting and the
- * ones about to be free (ending a request for less than
- * FINISH_GRACE_MS), up to max_workers.  *recheck: when to ask again (0:
- * no need).
+ * have waited GROW_AFTER_MS, beyond those starting or about to be free
+ * (ending a request for less than FINISH_GRACE_MS): none while workers
+ * keep answering (the CPU is the limit, not slow upstreams), else up to
+ * twice the pool once each GROW_AFTER_MS, and max_workers in all.
+ * *recheck: when to ask again (0: no need).
  */
 static long
 needed(int64_t now, int64_t *recheck)
 {
 	struct worker *w;
 	long soon = pool.starting, n, waited;
+	int64_t at;
 
 	*recheck = 0;
 	if ((long)pool.queue.len <= soon || pool.live >= pool.max)
@@ -293,9 +318,19 @@ needed(int64_t now, int64_t *recheck)
 			*recheck = w->finishing + FINISH_GRACE_MS;
 	}
 	n = waited - soon;
-	if (n > pool.max - pool.live)
-		n = pool.max - pool.live;
-	return n > 0 ? n : 0;
+	at = now < pool.grown + GROW_AFTER_MS ? pool.grown + GROW_AFTER_MS : 0;
+	if (n > 0 && (at != 0 || keeping_up(now) >= pool.base)) {
+		at = at != 0 ? at : now + GROW_AFTER_MS;
+		*recheck = *recheck == 0 || at < *recheck ? at : *recheck;
+		return 0;
+	}
+	n = n <= pool.live ? n : pool.live + 1;
+	n = n < pool.max - pool.live ? n : pool.max - pool.live;
+	if (n <= 0)
+		return 0;
+	pool.grown = now;
+	*recheck = now + GROW_AFTER_MS;	/* the rest, if any */
+	return n;
 }
 
 /* Under the lock: count w in, or (by -1) out again. */

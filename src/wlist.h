@@ -14,6 +14,7 @@ struct worker;
 enum wlist_at {
 	WL_IDLE,
 	WL_FINISHING,
+	WL_RECENT,
 	WL_COUNT
 };
 

@@ -23,12 +23,14 @@ struct worker {
 	/* the pool's, under its lock */
 	pthread_t		 thread;
 	pthread_cond_t		 wake;
-	struct wlink		 link[WL_COUNT];	/* idle, finishing */
+	/* idle, finishing, recent */
+	struct wlink		 link[WL_COUNT];
 	bool			 idle;		/* in the idle list */
 	bool			 has_conn;	/* handed one while idle */
 	struct waitq_item	 conn;
 	int64_t			 idle_since;
 	int64_t			 finishing;	/* since when; 0: not */
+	int64_t			 answered;	/* last; 0: never */
 	struct worker		*next_done;	/* ended, to be joined */
 	bool			 refuser;	/* answers 503s only */
 	/* the thread's own */
